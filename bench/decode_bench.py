@@ -13,14 +13,18 @@ import argparse, json, multiprocessing as mp, time
 from collections import defaultdict
 
 
+_depth = [0]  # hooks call each other (compress -> gather, subclass -> super): only the outermost call is timed
+
 def _timed(cls, name, acc):
-    "Wrap `cls.name` so calls add their wall time to acc[name]."
+    "Wrap `cls.name` so outermost calls add their wall time to acc[name]."
     fn = cls.__dict__.get(name)
     if fn is None: return
     def wrapper(*a, **k):
-        t0 = time.perf_counter()
+        _depth[0] += 1; t0 = time.perf_counter()
         try: return fn(*a, **k)
-        finally: acc[name] += time.perf_counter() - t0
+        finally:
+            _depth[0] -= 1
+            if _depth[0] == 0: acc[name] += time.perf_counter() - t0
     setattr(cls, name, wrapper)
 
 
@@ -34,9 +38,11 @@ def _instrument(acc):
             _timed(cls, name, acc)
     bias = C._bias
     def timed_bias(*a, **k):
-        t0 = time.perf_counter()
+        _depth[0] += 1; t0 = time.perf_counter()
         try: return bias(*a, **k)
-        finally: acc['bias'] += time.perf_counter() - t0
+        finally:
+            _depth[0] -= 1
+            if _depth[0] == 0: acc['bias'] += time.perf_counter() - t0
     C._bias = timed_bias
 
 
@@ -51,8 +57,10 @@ def run_one(method, budget, context, new_tokens, threads, queue):
     _instrument(acc)
     model, tok = load_model('smollm2-135m', device='cpu')
     ids = token_windows(tok, load_corpus('pydoc'), context, 1)
-    fn = (lambda: make_cache(model, 'full')) if method == 'full' else \
-         (lambda: make_cache(model, method, budget=budget, context_length=context))
+    from sketchkv.cache import make_method
+    try: make_method(method, budget=budget)
+    except ValueError: budget = 1.0  # full, int8, int4: their size is set by what they keep (all) and their bits
+    fn = lambda: make_cache(model, method, budget=budget, context_length=context)
     lat, mem = LatencyTracker('cpu'), MemoryTracker('cpu')
     # the hooks also run during prefill: count decode-step time only
     greedy_generate(model, ids, fn, 2)  # warm-up
@@ -69,7 +77,7 @@ def run_one(method, budget, context, new_tokens, threads, queue):
             mem.record(cache)
     s, m = lat.summary(), mem.summary()
     step_total = sum(lat.step_s)
-    queue.put(dict(method=method, budget=1.0 if method == 'full' else budget, context=context, new_tokens=new_tokens,
+    queue.put(dict(method=method, budget=budget, context=context, new_tokens=new_tokens,
                    prefill_s=round(lat_pre.prefill_s, 2), tok_s=round(s['tokens_per_s'], 2),
                    ms_per_token=round(s['decode_ms_median'], 2), bookkeeping_share=round(sum(acc.values()) / step_total, 4),
                    bookkeeping=dict((k, round(v / step_total, 4)) for k, v in acc.items()),
