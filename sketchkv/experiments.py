@@ -321,7 +321,7 @@ def run_stream(model, tok, # model and tokenizer
                 kv_bytes_full=cache.full_memory_bytes(), peak_rss_mb=_rnd(peak_rss_bytes() / 2**20, 1),
                 seconds=_rnd(time.perf_counter() - t0, 2))
 
-# %% ../nbs/40_experiments.ipynb #80b24e75
+# %% ../nbs/40_experiments.ipynb #febb0c52
 BUDGETS = (0.1, 0.2, 0.3, 0.5)
 BASELINES = ('window', 'streaming', 'h2o', 'int8', 'int4') # the comparison's baselines (those registered are run)
 
@@ -331,9 +331,9 @@ GRIDS = {
                  ppl=dict(context=1024, windows=4), passkey_budgets=BUDGETS, passkey=dict(context=4096, trials=50),
                  attention=dict(context=1024, steps=32), scaling=(1024, 2048, 4096, 8192), scaling_budget=0.2),
     'quick': dict(contexts=(256, 1024, 2048), new_tokens=16, widths=(32, 128), depths=(2, 4),
-                  sketch_budgets=(0.5,), sketch_ppl=dict(context=256, windows=1), budgets=(0.1, 0.2),
-                  ppl=dict(context=512, windows=1), passkey_budgets=(0.2,), passkey=dict(context=1024, trials=3),
-                  attention=dict(context=512, steps=8), scaling=(1024, 2048), scaling_budget=0.2),
+                  sketch_budgets=(0.5,), sketch_ppl=dict(context=256, windows=1), budgets=(0.2,),
+                  ppl=dict(context=384, windows=1), passkey_budgets=(0.2,), passkey=dict(context=1024, trials=3),
+                  attention=dict(context=512, steps=8), scaling=(512, 2048), scaling_budget=0.2),
     'headline': dict(budgets=(0.1, 0.2), ppl=dict(context=2048, windows=1), passkey_budgets=(0.1, 0.2),
                      passkey=dict(context=4096, trials=3)),
     'long': dict(stream=[dict(method='streaming', budget=1024, params=dict(rerotate=True), context=32768, segment=1024)],
