@@ -23,9 +23,9 @@ __all__ = ['TINY_MODELS', 'TASK_NAMES', 'BUDGETS', 'BASELINES', 'GRIDS', 'TASKS'
            'ProgressMemory', 'get_model', 'is_press', 'check_method', 'cache_fn', 'fixed_budget', 'check_run',
            'windows_of', 'feed', 'prefill_decode', 'split_prompt', 'run_ppl', 'passkey_trials', 'run_passkey',
            'run_speed', 'AttentionProbe', 'run_attention', 'run_stream', 'sketch_methods', 'sketch_size', 'grid',
-           'run_key', 'ResultStore', 'run_spec', 'run_grid', 'report_cmd', 'plot_quality', 'plot_sketch_grid',
-           'plot_scaling', 'plot_baseline', 'plot_attention', 'plot_stream', 'wilson', 'headline', 'markdown_table',
-           'save_plots', 'results_path', 'frame', 'load_results']
+           'run_key', 'ResultStore', 'run_spec', 'run_grid', 'report_cmd', 'pareto_front', 'plot_quality',
+           'plot_sketch_grid', 'plot_scaling', 'plot_baseline', 'plot_attention', 'plot_stream', 'wilson', 'headline',
+           'markdown_table', 'save_plots', 'results_path', 'frame', 'load_results']
 
 # %% ../nbs/40_experiments.ipynb #e54198da
 _QUIET = False
@@ -495,18 +495,29 @@ def _lines(ax, series, xlabel, ylabel, title, logx=False):
     if logx: ax.set_xscale('log', base=2)
     ax.grid(alpha=0.3)
 
-# %% ../nbs/40_experiments.ipynb #f43e5318
+# %% ../nbs/40_experiments.ipynb #17f21e08
+def pareto_front(points): # (bytes, loss) pairs, lower is better in both
+    "The points no other point beats in both coordinates, by increasing bytes."
+    out = []
+    for x, y in sorted(points):
+        if not out or y < out[-1][1]: out.append((x, y))
+    return out
+
 def plot_quality(records): # run records
     "Perplexity ratio and passkey accuracy against the measured KV fraction, one line per method (group 'compare')."
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
     ppl = _ok(records, 'compare', task='ppl')
     _lines(a, _by_method(ppl, _kv_frac, lambda r: r['ppl_ratio']), 'KV bytes / full', 'perplexity / full perplexity',
            f"streaming perplexity ({ppl[0]['context'] if ppl else '?'} tokens)")
+    front = pareto_front([(_kv_frac(r), r['ppl_ratio']) for r in ppl])
+    if front: a.step(*zip(*front), 'k--', lw=0.8, where='post', label='Pareto front')
     a.set_yscale('log')
     pk = _ok(records, 'compare', task='passkey')
     _lines(b, _by_method(pk, _kv_frac, lambda r: r['accuracy']), 'KV bytes / full', 'accuracy',
            f"passkey ({pk[0]['context'] if pk else '?'} tokens; dotted: kvpress, prompt only)")
-    b.set_ylim(-0.05, 1.05); b.legend(fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
+    b.set_ylim(-0.05, 1.05)
+    handles = {l: h for ax in (a, b) for h, l in zip(*ax.get_legend_handles_labels())}  # every method, once
+    if handles: b.legend(handles.values(), handles.keys(), fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
     fig.tight_layout(); return fig
 
 # %% ../nbs/40_experiments.ipynb #0505ae89
