@@ -235,7 +235,7 @@ def run_speed(model, tok, # model and tokenizer
     if m['cuda'] is not None: r['cuda_peak_mb'] = _rnd(m['cuda'] / 2**20, 1)
     return dict(r, seconds=_rnd(time.perf_counter() - t0, 2))
 
-# %% ../nbs/40_experiments.ipynb #dc8d3d39
+# %% ../nbs/40_experiments.ipynb #aa4a87d6
 class AttentionProbe:
     "Record each layer's decode-step attention over token positions in one `SketchKVCache` (batch 1) by wrapping its hooks."
     def __init__(self, cache): # a fresh SketchKVCache from `make_cache`
@@ -261,10 +261,9 @@ class AttentionProbe:
     def _grow(self, i, kv:int, rows:int, seen:int, device):
         "Positions after an update that returned `rows` rows of the `seen` tokens: the new ones appended, or all of them."
         old = self.positions[i]
-        n_old = 0 if old is None else old.shape[-1]
+        n_old = 0 if rows == seen else old.shape[-1]  # every token attended (first call, full, quantised): start afresh
         new = torch.arange(seen - (rows - n_old), seen, device=device).expand(kv, -1)  # (kv_heads, new rows)
-        if rows == seen: new = torch.arange(seen, device=device).expand(kv, -1)  # every token is attended (full, quantised)
-        self.positions[i] = new if rows == seen or old is None else torch.cat([old, new], -1)
+        self.positions[i] = new if n_old == 0 else torch.cat([old, new], -1)
 
     def _record(self, i, w, seen:int): # (kv_heads, groups, rows [+ pseudo]) weights of one decode query
         pos = self.positions[i]  # (kv_heads, rows)
@@ -354,7 +353,7 @@ def sketch_size(method:str, width:int, depth:int): # registry name, counters (bu
     if 'width' in params: return dict(width=width, depth=depth)
     raise ValueError(f"method={method!r} takes no sketch width of {width} (its parameters: {sorted(params)})")
 
-# %% ../nbs/40_experiments.ipynb #5e604d62
+# %% ../nbs/40_experiments.ipynb #01bbe436
 def _spec(group, task, method, budget, params=None, **sizes):
     return dict(group=[group], task=task, method=method, budget=1.0 if fixed_budget(method) else budget,
                 params=params or {}, **sizes)
@@ -372,8 +371,8 @@ def grid(mode:str='quick'): # 'quick', 'full', 'headline' or 'tiny'
     "The run specs of the experiment grid in `mode` (a group whose sizes the mode leaves out is not run)."
     if mode not in GRIDS: raise ValueError(f"mode={mode!r} is not one of {sorted(GRIDS)}")
     g, names, presses = GRIDS[mode], [m['name'] for m in methods()], []
-    registered = [m for m in (*BASELINES, *sketch_methods(), *names) if m in names and m != 'full']
-    registered = list(dict.fromkeys(registered))  # baselines, then sketches, then the rest, each once
+    # baselines, then sketches, then the rest of the registry, each once
+    registered = list(dict.fromkeys(m for m in (*BASELINES, *sketch_methods(), *names) if m in names and m != 'full'))
     if _presses().kvpress_available(): presses = _presses().press_names()
     specs = [_spec('baseline', t, 'full', 1.0, context=n, **(dict(windows=1) if t == 'ppl' else dict(new_tokens=g['new_tokens'])))
              for n in g.get('contexts', ()) for t in ('ppl', 'speed')]
