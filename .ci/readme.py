@@ -1,19 +1,34 @@
-"""Write README.md from nbs/index.ipynb: markdown cells as they are, code cells' Markdown output rendered.
+"""Write README.md from nbs/index.ipynb: markdown cells as they are, the code a reader runs as Python blocks, and
+code cells' Markdown output rendered.
 
     python .ci/readme.py            # rewrite README.md
     python .ci/readme.py --check    # exit 1 if README.md is not what the notebook gives
 """
-import sys
+import re, sys
 from execnb.nbio import read_nb
 from execnb.shell import CaptureShell
+
+DIRECTIVE = re.compile(r'^#\|\s*(.*)$')
+
+def shown_code(source:str):
+    "The cell's code without its directive lines, or None when the docs do not show it (`hide`, `echo: false`)."
+    lines = source.splitlines()
+    opts = [DIRECTIVE.match(l).group(1).strip() for l in lines if DIRECTIVE.match(l)]
+    if any(o == 'hide' or o.replace(' ', '') == 'echo:false' for o in opts): return None
+    return '\n'.join(l for l in lines if not DIRECTIVE.match(l)).strip() or None
+
 nb = read_nb('nbs/index.ipynb')
 CaptureShell().run_all(nb)
-parts = []
+parts, code = [], []  # consecutive shown code cells become one block
 for c in nb.cells:
+    src = shown_code(c.source) if c.cell_type == 'code' else None
+    if src: code.append(src); continue
+    if code: parts.append('```python\n' + '\n\n'.join(code) + '\n```'); code = []
     if c.cell_type == 'markdown': parts.append(c.source)
     for o in c.get('outputs') or []:
         md = o['data'].get('text/markdown') if 'data' in o else None
         if md: parts.append(''.join(md))
+if code: parts.append('```python\n' + '\n\n'.join(code) + '\n```')
 text = '<!-- generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file -->\n' + '\n\n'.join(parts) + '\n'
 if '--check' not in sys.argv: open('README.md', 'w').write(text)
 elif open('README.md').read() != text:

@@ -163,7 +163,7 @@ def _run_parser(sub, name:str, help:str, context:int): # subparsers, task, help 
     p.set_defaults(fn=cmd_run)
     return p
 
-# %% ../nbs/50_cli.ipynb #1c6301ce
+# %% ../nbs/50_cli.ipynb #c170f668
 def parser(): # no arguments
     "The `sketchkv` argument parser."
     p = argparse.ArgumentParser(prog='sketchkv', description='Fixed-budget KV caches built on sketches.', parents=[_common()])
@@ -177,7 +177,7 @@ def parser(): # no arguments
     r.add_argument('--corpus', default='pydoc'); r.add_argument('--new-tokens', dest='new_tokens', type=int, default=32)
     g = sub.add_parser('report', help='run the experiment grid into OUT/results.jsonl (resumable), then plot', parents=[_common(True)])
     m = g.add_mutually_exclusive_group()
-    m.add_argument('--quick', dest='grid', action='store_const', const='quick', help='the small grid (default; sized for ~15 min on an idle 2-core CPU)')
+    m.add_argument('--quick', dest='grid', action='store_const', const='quick', help='the small grid (default; 17 min measured on an idle 2-core CPU)')
     m.add_argument('--full', dest='grid', action='store_const', const='full', help='the whole grid (hours; use a GPU)')
     m.add_argument('--grid', dest='grid', choices=sorted(ex.GRIDS), help=argparse.SUPPRESS)
     g.add_argument('--out', default='results', help='folder of results.jsonl, the plots and summary.md')

@@ -27,7 +27,7 @@ __all__ = ['TINY_MODELS', 'TASK_NAMES', 'BUDGETS', 'BASELINES', 'GRIDS', 'TASKS'
            'plot_sketch_grid', 'plot_scaling', 'plot_baseline', 'plot_attention', 'plot_stream', 'wilson', 'headline',
            'markdown_table', 'save_plots', 'results_path', 'frame', 'load_results']
 
-# %% ../nbs/40_experiments.ipynb #e54198da
+# %% ../nbs/40_experiments.ipynb #eb8b9c5e
 _QUIET = False
 
 def set_quiet(quiet:bool=True): # True hides every progress bar
@@ -35,8 +35,9 @@ def set_quiet(quiet:bool=True): # True hides every progress bar
     global _QUIET; _QUIET = bool(quiet)
 
 def progress(iterable=None, desc:str='', total=None): # what to loop over, the bar's label, its length
-    "A tqdm bar on stderr (disabled by `set_quiet`); it disappears when done."
-    return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False, disable=_QUIET, dynamic_ncols=True)
+    "A tqdm bar on stderr (disabled by `set_quiet`); it disappears when done, and redraws every 30 s into a log file."
+    return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False, disable=_QUIET, dynamic_ncols=True,
+                mininterval=0.1 if sys.stderr.isatty() else 30)
 
 # %% ../nbs/40_experiments.ipynb #85322ea4
 class ProgressMemory(MemoryTracker):
@@ -320,7 +321,7 @@ def run_stream(model, tok, # model and tokenizer
                 kv_bytes_full=cache.full_memory_bytes(), peak_rss_mb=_rnd(peak_rss_bytes() / 2**20, 1),
                 seconds=_rnd(time.perf_counter() - t0, 2))
 
-# %% ../nbs/40_experiments.ipynb #febb0c52
+# %% ../nbs/40_experiments.ipynb #682d1ac0
 BUDGETS = (0.1, 0.2, 0.3, 0.5)
 BASELINES = ('window', 'streaming', 'h2o', 'int8', 'int4') # the comparison's baselines (those registered are run)
 
@@ -336,7 +337,8 @@ GRIDS = {
     'headline': dict(budgets=(0.1, 0.2), ppl=dict(context=2048, windows=1), passkey_budgets=(0.1, 0.2),
                      passkey=dict(context=4096, trials=3)),
     'long': dict(stream=[dict(method='streaming', budget=1024, params=dict(rerotate=True), context=32768, segment=1024)],
-                 scaling=(8192,), new_tokens=16, scaling_budget=0.2, scaling_methods=('window', 'h2o', 'sketch-hybrid')),
+                 scaling=(8192,), new_tokens=16, scaling_budget=0.2,
+                 scaling_methods=('window', 'h2o', 'sketch-topk', 'sketch-hybrid')),
     'tiny': dict(contexts=(32, 64), new_tokens=3, widths=(16,), depths=(2,), sketch_budgets=(0.5,),
                  sketch_ppl=dict(context=32, windows=1), budgets=(0.5,), ppl=dict(context=32, windows=1),
                  passkey_budgets=(0.5,), passkey=dict(context=300, trials=1), attention=dict(context=32, steps=2),
@@ -494,7 +496,7 @@ def _lines(ax, series, xlabel, ylabel, title, logx=False):
     if logx: ax.set_xscale('log', base=2)
     ax.grid(alpha=0.3)
 
-# %% ../nbs/40_experiments.ipynb #17f21e08
+# %% ../nbs/40_experiments.ipynb #69e1f9e8
 def pareto_front(points): # (bytes, loss) pairs, lower is better in both
     "The points no other point beats in both coordinates, by increasing bytes."
     out = []
@@ -504,14 +506,14 @@ def pareto_front(points): # (bytes, loss) pairs, lower is better in both
 
 def plot_quality(records): # run records
     "Perplexity ratio and passkey accuracy against the measured KV fraction, one line per method (group 'compare')."
+    ppl, pk = _ok(records, 'compare', task='ppl'), _ok(records, 'compare', task='passkey')
+    if not ppl and not pk: return None
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
-    ppl = _ok(records, 'compare', task='ppl')
     _lines(a, _by_method(ppl, _kv_frac, lambda r: r['ppl_ratio']), 'KV bytes / full', 'perplexity / full perplexity',
            f"streaming perplexity ({ppl[0]['context'] if ppl else '?'} tokens)")
     front = pareto_front([(_kv_frac(r), r['ppl_ratio']) for r in ppl])
     if front: a.step(*zip(*front), 'k--', lw=0.8, where='post', label='Pareto front')
     a.set_yscale('log')
-    pk = _ok(records, 'compare', task='passkey')
     _lines(b, _by_method(pk, _kv_frac, lambda r: r['accuracy']), 'KV bytes / full', 'accuracy',
            f"passkey ({pk[0]['context'] if pk else '?'} tokens; dotted: kvpress, prompt only)")
     b.set_ylim(-0.05, 1.05)
@@ -541,10 +543,11 @@ def plot_sketch_grid(records): # run records
                    title=f'{m} @ {b}', xlabel='width', ylabel='depth')
     fig.suptitle('perplexity / full (n/a: the sketch does not fit the budget)'); fig.tight_layout(); return fig
 
-# %% ../nbs/40_experiments.ipynb #da4fd4bd
+# %% ../nbs/40_experiments.ipynb #a8f72f02
 def plot_scaling(records): # run records
     "KV bytes, peak KV bytes and ms per token against context length, one line per method (speed runs)."
     rs = _ok(records, 'scaling', task='speed')
+    if not rs: return None
     fig, axs = plt.subplots(1, 3, figsize=(15, 4.2))
     for ax, (y, label) in zip(axs, [('kv_bytes', 'KV bytes at the end (MB)'), ('peak_kv_bytes', 'peak KV bytes (MB)'),
                                     ('ms_per_token', 'ms per decoded token (median)')]):
@@ -554,13 +557,14 @@ def plot_scaling(records): # run records
     if full: axs[2].plot(*zip(*max(full.values(), key=len)), 'k--', lw=1, label='DynamicCache')
     axs[2].legend(fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
     b = next((r['budget'] for r in rs if r['budget'] != 1.0), 1.0)
-    fig.suptitle(f"budget {b} (full, int8, int4: 1.0) on {rs[0]['device'] if rs else '?'}")
+    fig.suptitle(f"budget {b} (full, int8, int4: 1.0) on {rs[0]['device']}")
     fig.tight_layout(); return fig
 
-# %% ../nbs/40_experiments.ipynb #f3e9d199
+# %% ../nbs/40_experiments.ipynb #e133af01
 def plot_baseline(records): # run records
     "The full cache against context length: perplexity, KV bytes and ms per token (group 'baseline')."
     ppl, sp = _ok(records, 'baseline', method='full', task='ppl'), _ok(records, 'baseline', method='full', task='speed')
+    if not ppl and not sp: return None
     fig, axs = plt.subplots(1, 3, figsize=(13, 3.8))
     for ax, rs, y, label in [(axs[0], ppl, 'ppl', 'perplexity'), (axs[1], sp, 'kv_bytes', 'KV bytes (MB)'),
                              (axs[2], sp, 'ms_per_token', 'ms per token')]:
@@ -629,19 +633,21 @@ def markdown_table(rows): # list of dicts
     return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] +
                      ['| ' + ' | '.join(fmt(r.get(c)) for c in cols) + ' |' for r in rows])
 
-# %% ../nbs/40_experiments.ipynb #d3992aa4
+# %% ../nbs/40_experiments.ipynb #b3e77b34
 PLOTS = {'quality': plot_quality, 'sketch_grid': plot_sketch_grid, 'scaling': plot_scaling, 'baseline': plot_baseline,
          'attention': plot_attention, 'stream': plot_stream}
 
 def save_plots(records, out='results'): # run records, folder
-    "Draw every plot of `records` into `out/<name>.png` and the headline table into `out/summary.md`; return the paths."
+    "Draw every plot of `records` into `out/<name>.png` and any headline table into `out/summary.md`; return the paths."
     out, paths = Path(out), []
     out.mkdir(parents=True, exist_ok=True)
     for name, fn in PLOTS.items():
         fig = fn(records)
         if fig is None: continue
         fig.savefig(out/f'{name}.png', dpi=110, bbox_inches='tight'); plt.close(fig); paths.append(out/f'{name}.png')
-    (out/'summary.md').write_text('Passkey rows for `kvpress-*` compress the prompt only.\n\n' + markdown_table(headline(records)) + '\n')
+    rows = headline(records)
+    if not rows: return paths  # no comparison runs: no table
+    (out/'summary.md').write_text('Passkey rows for `kvpress-*` compress the prompt only.\n\n' + markdown_table(rows) + '\n')
     return paths + [out/'summary.md']
 
 # %% ../nbs/40_experiments.ipynb #3d67a230
