@@ -4,18 +4,16 @@ code cells' Markdown output rendered.
     python .ci/readme.py            # rewrite README.md
     python .ci/readme.py --check    # exit 1 if README.md is not what the notebook gives
 """
-import re, sys
+import sys
 from execnb.nbio import read_nb
 from execnb.shell import CaptureShell
-
-DIRECTIVE = re.compile(r'^#\|\s*(.*)$')
+from docs import _directives  # the docs build's reading of `#| key: value` cell options
 
 def shown_code(source:str):
     "The cell's code without its directive lines, or None when the docs do not show it (`hide`, `echo: false`)."
-    lines = source.splitlines()
-    opts = [DIRECTIVE.match(l).group(1).strip() for l in lines if DIRECTIVE.match(l)]
-    if any(o == 'hide' or o.replace(' ', '') == 'echo:false' for o in opts): return None
-    return '\n'.join(l for l in lines if not DIRECTIVE.match(l)).strip() or None
+    opts, code = _directives(source)
+    if 'hide' in opts or opts.get('echo') == 'false': return None
+    return code.strip() or None
 
 nb = read_nb('nbs/index.ipynb')
 CaptureShell().run_all(nb)

@@ -650,7 +650,7 @@ def save_plots(records, out='results'): # run records, folder
     (out/'summary.md').write_text('Passkey rows for `kvpress-*` compress the prompt only.\n\n' + markdown_table(rows) + '\n')
     return paths + [out/'summary.md']
 
-# %% ../nbs/40_experiments.ipynb #3d67a230
+# %% ../nbs/40_experiments.ipynb #735ddc3e
 RESULTS_ENV = 'SKETCHKV_RESULTS'
 
 def results_path(name:str='quick'): # a result set: 'quick' (the report grid), 'headline', 'long', ...
@@ -664,9 +664,12 @@ def frame(records, group=None, columns=None, **where): # records; a group; colum
     df = pd.DataFrame(_ok(records, group, **where))
     return df[[c for c in columns if c in df]] if columns is not None and len(df) else df
 
-def load_results(name:str='quick'): # a result set
+def load_results(name:str='quick', # a result set
+                 missing_ok:bool=False): # True: print a note and return [] when the set has not been run
     "The records of result set `name`, with a clear error naming the command that makes them when there are none."
     f = results_path(name)/'results.jsonl'
-    if not f.exists(): raise FileNotFoundError(f"{f} does not exist: make it with `sketchkv report --out {f.parent}` "
-                                               f"(see the notebook's command), or set {RESULTS_ENV}")
-    return ResultStore(f).records()
+    if f.exists(): return ResultStore(f).records()
+    msg = (f"{f} does not exist: make it with `sketchkv report --out {f.parent}` (see the notebook's command), "
+           f"or set {RESULTS_ENV}")
+    if not missing_ok: raise FileNotFoundError(msg)
+    print(f'not run yet: {msg}'); return []
