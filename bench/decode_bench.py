@@ -4,8 +4,8 @@ SmolLM2-135M on the CPU, a `--context`-token pydoc prompt, then `--new-tokens` g
 own child process (so peak RSS is its own) one after the other; the full cache runs first and last, and the ratios
 use the mean of those two runs, so drift of this noisy machine over the run shows up as the spread of `full`.
 
-Bookkeeping is the wall time spent in the method's own hooks (KVLayer.observe/compress/attend_kv, padding and bias
-construction), measured by wrapping them with a timer, as a share of the decode step time.
+Bookkeeping is the wall time spent in the method's own hooks (KVLayer.after_attention/observe/compress/attend_kv,
+padding and bias construction), measured by wrapping them with a timer, as a share of the decode step time.
 
     python bench/decode_bench.py --context 2048 --new-tokens 128 --budget 0.2
 """
@@ -34,9 +34,10 @@ def _instrument(acc):
     C._load_methods()
     def subclasses(c): return [c] + [s for sub in c.__subclasses__() for s in subclasses(sub)]
     for cls in subclasses(C.KVLayer):
-        for name in ('observe', 'compress', 'attend_kv', 'note_padding', 'gather'):
+        for name in ('after_attention', 'observe', 'compress', 'attend_kv', 'note_padding', 'gather'):
             _timed(cls, name, acc)
-    bias = C._bias
+    bias = getattr(C, '_bias', None)
+    if bias is None: return  # the mask's bias is built elsewhere: timed with the hooks above
     def timed_bias(*a, **k):
         _depth[0] += 1; t0 = time.perf_counter()
         try: return bias(*a, **k)
@@ -52,33 +53,25 @@ def run_one(method, budget, context, new_tokens, threads, queue):
     from sketchkv.models import load_model
     from sketchkv.data import load_corpus, token_windows
     from sketchkv.cache import make_cache
+    from sketchkv.decode import decode
+    from sketchkv.experiments import fixed_budget
     from sketchkv.metrics import greedy_generate, LatencyTracker, MemoryTracker
     acc = defaultdict(float)
     _instrument(acc)
     model, tok = load_model('smollm2-135m', device='cpu')
     ids = token_windows(tok, load_corpus('pydoc'), context, 1)
-    from sketchkv.cache import make_method
-    try: make_method(method, budget=budget)
-    except ValueError: budget = 1.0  # full, int8, int4: their size is set by what they keep (all) and their bits
+    if fixed_budget(method): budget = 1.0  # full, int8, int4: their size is set by what they keep (all) and their bits
     fn = lambda: make_cache(model, method, budget=budget, context_length=context)
     lat, mem = LatencyTracker('cpu'), MemoryTracker('cpu')
-    # the hooks also run during prefill: count decode-step time only
     greedy_generate(model, ids, fn, 2)  # warm-up
     acc.clear()
-    lat_pre = LatencyTracker('cpu')
-    with torch.no_grad():
-        cache = fn()
-        with lat_pre.prefill(): logits = model(ids, past_key_values=cache).logits
-        pre_hooks = sum(acc.values()); acc.clear()
-        tok_id = logits[:, -1:].argmax(-1)
-        for _ in range(new_tokens):
-            with lat.step(): logits = model(tok_id, past_key_values=cache).logits
-            tok_id = logits[:, -1:].argmax(-1)
-            mem.record(cache)
+    # the decode loop: a timed prefill, then `new_tokens` timed steps, the cache measured before each token
+    for i, _ in enumerate(decode(model, fn(), ids, new_tokens + 1, latency=lat, memory=mem)):
+        if i == 0: acc.clear()  # the hooks also run during prefill: count decode-step time only
     s, m = lat.summary(), mem.summary()
     step_total = sum(lat.step_s)
     queue.put(dict(method=method, budget=budget, context=context, new_tokens=new_tokens,
-                   prefill_s=round(lat_pre.prefill_s, 2), tok_s=round(s['tokens_per_s'], 2),
+                   prefill_s=round(lat.prefill_s, 2), tok_s=round(s['tokens_per_s'], 2),
                    ms_per_token=round(s['decode_ms_median'], 2), bookkeeping_share=round(sum(acc.values()) / step_total, 4),
                    bookkeeping=dict((k, round(v / step_total, 4)) for k, v in acc.items()),
                    kv_bytes=m['cache_bytes'], kv_bytes_full=m['full_cache_bytes'], peak_rss_mb=round(m['peak_rss_bytes'] / 2**20, 1)))
@@ -93,7 +86,7 @@ def main():
     p.add_argument('--method', action='append', help='methods to run (default: every registered one)')
     a = p.parse_args()
     from sketchkv.cache import methods
-    names = a.method or [m['name'] for m in methods() if m['name'] != 'full']
+    names = a.method or [m['name'] for m in methods() if m['family'] != 'reference']
     ctx = mp.get_context('spawn')
     rows = []
     for name in ['full', *names, 'full']:

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import contextlib, threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 import torch
 from transformers import AttentionInterface
 from transformers.masking_utils import AttentionMaskInterface
@@ -18,7 +19,7 @@ from .metrics import stream_logits
 
 # %% auto #0
 __all__ = ['exact_attention', 'head_errors', 'entropy', 'ErrorProbe', 'probe_attention', 'probing', 'layer_errors', 'allocate',
-           'AdaptiveLayer', 'Adaptive']
+           'BytePool', 'AdaptiveLayer', 'Adaptive']
 
 # %% ../nbs/24_adaptive.ipynb #f76299cf
 def exact_attention(query, keys, values, scale:float): # (b, heads, q, d); (b, kv, n, d) x2, the last q rows new; softmax scale
@@ -138,8 +139,42 @@ def allocate(total:int, # bytes to share
     return caps
 
 # %% ../nbs/24_adaptive.ipynb #3b5a8498
+class BytePool:
+    "What the layers of one adaptive cache share: the budget, fixed in tokens at the first step, and this step's caps."
+    def __init__(self, method): # the Adaptive config
+        self.method, self.layers, self.tokens, self.caps = method, [], None, None  # layers join as they are built
+
+    @property
+    def total(self): # bytes shared: each layer's budget tokens at its bytes per token for the batch held now
+        return None if self.tokens is None else sum(t * l.token_bytes for t, l in zip(self.tokens, self.layers))
+
+    def weights(self): # no arguments
+        "(layers,) share of the total each layer gets: `floor` evenly, the rest by entropy ** power."
+        sig = torch.stack([l.ent.mean() for l in self.layers]).double().clamp_min(0) ** self.method.power  # (layers,)
+        n = len(self.layers)
+        prop = sig / sig.sum() if sig.sum() > 0 else torch.full_like(sig, 1 / n)
+        return self.method.floor / n + (1 - self.method.floor) * prop
+
+    def rebalance(self): # no arguments
+        "New caps from every layer's entropy and need; the budget in tokens is fixed at the first call."
+        if self.tokens is None: self.tokens = [self.method.budget_tokens(l.seen) for l in self.layers]
+        self.caps = allocate(self.total, self.weights(), [l.need_bytes() for l in self.layers])
+
+    def end_step(self): # no arguments
+        "After the last layer's attention: re-divide the bytes, then every layer evicts to its new cap."
+        self.rebalance()
+        for l in self.layers: l.evict()
+
+    def forget(self): self.tokens = self.caps = None # a reset cache takes its budget from its next prompt
+
 class AdaptiveLayer(H2OLayer):
-    "H2O eviction under a byte cap that the cache's layers re-divide after every step by their attention entropy."
+    "H2O eviction under a byte cap that its cache's `BytePool` re-divides after every step by the layers' attention entropy."
+    def __init__(self, policy=None, layer_idx:int=0, pool:BytePool|None=None): # config, layer index, the cache's pool
+        super().__init__(policy, layer_idx)
+        self.pool = BytePool(policy) if pool is None else pool  # a layer built alone is a cache of one layer
+        self.pool_idx = len(self.pool.layers)  # this layer's index in the pool's caps
+        self.pool.layers.append(self)
+
     def lazy_initialization(self, key_states, value_states):
         super().lazy_initialization(key_states, value_states)
         self.ent = key_states.new_zeros(key_states.shape[1], dtype=torch.float32)  # (kv_heads,) mean entropy so far
@@ -152,27 +187,26 @@ class AdaptiveLayer(H2OLayer):
         n = self.n_obs + real.sum((0, 2))
         self.ent, self.n_obs = (self.ent * self.n_obs + (h * real).sum((0, 2))) / n.clamp_min(1), n
 
-    def budget_bytes(self): return self.policy.cap(self.layer_idx)
+    def budget_bytes(self): return self.pool.caps[self.pool_idx]
     def need_bytes(self): return self.rows * self.token_bytes + self.extra_bytes(self.rows) # all rows held, with state
 
     def compress(self):
-        "At the last layer: re-divide the bytes, then every layer evicts to its cap."
-        layers = self.policy.layers
-        if self is not layers[-1]: return
-        self.policy.rebalance()
-        for l in layers: super(AdaptiveLayer, l).compress()
+        "The last layer's call ends the step: there the pool re-divides the bytes and every layer evicts to its cap."
+        if self is self.pool.layers[-1]: self.pool.end_step()
 
+    def evict(self): super().compress() # H2O's eviction down to this step's cap
     def extra_bytes(self, rows:int): return super().extra_bytes(rows) + tensor_bytes(self.ent, self.n_obs) # scores, stats
     def held(self): return super().held() + [self.ent, self.n_obs]
     def reset(self):
         super().reset(); self.ent = self.n_obs = None
-        self.policy.forget()
+        self.pool.forget()
 
 # %% ../nbs/24_adaptive.ipynb #c04ffbcb
 @register('adaptive')
 @dataclass
 class Adaptive(Method):
     "H2O with the total bytes re-divided among layers after every step by their attention entropy (per layer, online)."
+    family: ClassVar[str] = 'ours'
     recent: float = 0.5 # fraction of each layer's kept rows that are the most recent tokens, as in `h2o`
     power: float = 1.0 # exponent on a layer's mean attention entropy; 0: equal shares (plain h2o)
     floor: float = 0.5 # fraction of the total split evenly whatever the entropy, in (0, 1]; 1: plain h2o
@@ -184,24 +218,10 @@ class Adaptive(Method):
             if isinstance(v, bool) or not isinstance(v, (int, float)): raise ValueError(f"{name}={v!r} must be a number")
         check_range('recent', self.recent, 0, 1); check_range('power', self.power, 0, 8)
         check_range('floor', self.floor, 0, 1, lo_open=True)
-        self.layers, self.total, self.caps = [], None, None
 
-    def new_layer(self, layer_idx:int): # the layer's index; layers are made in order 0, 1, ...
-        if layer_idx == 0: self.layers, self.total, self.caps = [], None, None
-        self.layers.append(AdaptiveLayer(self, layer_idx))
-        return self.layers[-1]
+    def new_layers(self, num_layers:int): # the cache's layer count
+        "One cache's layers, sharing a fresh `BytePool`."
+        pool = BytePool(self)
+        return [AdaptiveLayer(self, i, pool) for i in range(num_layers)]
 
-    def weights(self): # no arguments
-        "(layers,) share of the total each layer gets: `floor` evenly, the rest by entropy ** power."
-        sig = torch.stack([l.ent.mean() for l in self.layers]).double().clamp_min(0) ** self.power  # (layers,)
-        n = len(self.layers)
-        prop = sig / sig.sum() if sig.sum() > 0 else torch.full_like(sig, 1 / n)
-        return self.floor / n + (1 - self.floor) * prop
-
-    def rebalance(self): # no arguments
-        "New caps from every layer's entropy and need; the total is fixed at the first call."
-        if self.total is None: self.total = sum(self.budget_tokens(l.seen) * l.token_bytes for l in self.layers)
-        self.caps = allocate(self.total, self.weights(), [l.need_bytes() for l in self.layers])
-
-    def cap(self, layer_idx:int): return self.caps[layer_idx] # bytes layer `layer_idx` may hold this step
-    def forget(self): self.total = self.caps = None # a reset cache takes its total from its next prompt
+    def new_layer(self, layer_idx:int): return AdaptiveLayer(self, layer_idx) # alone: a pool of one layer

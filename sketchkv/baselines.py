@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_baselines.ipynb #c2752aa8
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 import torch
 import torch.nn.functional as F
@@ -12,26 +12,10 @@ from .core import check_range, check_int
 from .cache import KVLayer, EvictLayer, Method, register
 
 # %% auto #0
-__all__ = ['BITS', 'decode_loop', 'check_below_budget', 'known_budget_tokens', 'StreamingLayer', 'rope_inv_freq', 'rope_rotate',
-           'rope_cos_sin', 'RerotateLayer', 'next_positions', 'Streaming', 'H2OLayer', 'H2O', 'minmax_quantize',
-           'dequantize', 'pack_codes', 'unpack_codes', 'quantize_keys', 'dequantize_keys', 'quantize_values',
-           'dequantize_values', 'QuantLayer', 'Quantized', 'Int8', 'Int4']
-
-# %% ../nbs/21_baselines.ipynb #d51077a3
-@torch.no_grad()
-def decode_loop(model, input_ids, cache, new_tokens:int=32, # model, (batch, n) prompt ids, cache, tokens to generate
-                positions=None, # fn: cache -> (batch, 1) position ids of the next token; None: tokens seen
-                forced=None): # (batch, new_tokens) tokens to feed instead of the greedy ones (teacher forcing)
-    "Greedy decoding one token per forward; yields `(logits (batch, vocab), token (batch, 1))` for each new token."
-    check_int('new_tokens', new_tokens, lo=1)
-    out = model(input_ids=input_ids, past_key_values=cache, use_cache=True)
-    for step in range(new_tokens):
-        logits = out.logits[:, -1]
-        tok = logits.argmax(-1, keepdim=True) if forced is None else forced[:, step:step + 1]  # (batch, 1)
-        yield logits, tok
-        if step == new_tokens - 1: break
-        kw = {} if positions is None else dict(position_ids=positions(cache))
-        out = model(input_ids=tok, past_key_values=cache, use_cache=True, **kw)
+__all__ = ['BITS', 'check_below_budget', 'known_budget_tokens', 'StreamingLayer', 'rope_inv_freq', 'rope_rotate', 'rope_cos_sin',
+           'RerotateLayer', 'next_positions', 'Streaming', 'H2OLayer', 'H2O', 'minmax_quantize', 'dequantize',
+           'pack_codes', 'unpack_codes', 'quantize_keys', 'dequantize_keys', 'quantize_values', 'dequantize_values',
+           'QuantLayer', 'Quantized', 'Int8', 'Int4']
 
 # %% ../nbs/21_baselines.ipynb #4f0c0216
 def check_below_budget(name:str, value:int, tokens:int): # argument name, its value, the budget in tokens
@@ -47,10 +31,10 @@ def known_budget_tokens(method:Method): # a method config
 # %% ../nbs/21_baselines.ipynb #b4be296a
 class StreamingLayer(EvictLayer):
     "StreamingLLM's scores: `+inf` for the sinks (the first real tokens), recency for the rest."
-    def budget_bytes(self):
-        b = super().budget_bytes()
-        check_below_budget('sinks', self.policy.sinks, b // self.token_bytes)
-        return b
+    def budget_tokens(self):
+        tokens = super().budget_tokens()
+        check_below_budget('sinks', self.policy.sinks, tokens)
+        return tokens
 
     def real_rows(self): # no arguments
         "(batch, kv_heads, rows) bool: rows holding real tokens (not padding)."
@@ -94,6 +78,9 @@ class RerotateLayer(StreamingLayer):
         "Held keys rotated to positions 0, 1, ... over each row's real tokens."
         real = self.real_rows()[..., :keys.shape[-2]]  # (batch, kv_heads, old rows)
         pos = (real.cumsum(-1) - 1).clamp(min=0)
+        if self.policy.rope_theta is None:
+            raise ValueError("rerotate=True needs rope_theta: build the cache with make_cache(model, ...) or "
+                             "SketchKVCache(method, layers, config), which take it from the model, or give it")
         cos, sin = rope_cos_sin(pos, rope_inv_freq(self.policy.rope_theta, keys.shape[-1], keys.device))
         return rope_rotate(keys.float(), cos, sin).to(keys.dtype)
 
@@ -109,8 +96,9 @@ def next_positions(cache): # a SketchKVCache of a re-rotating method
 @dataclass
 class Streaming(Method):
     "StreamingLLM (Xiao et al. 2023): the first `sinks` tokens plus the most recent ones."
+    family: ClassVar[str] = 'baseline'
     sinks: int = 4 # first tokens always kept (the attention sinks; 4 in the paper)
-    rerotate: bool = False # give kept tokens contiguous positions 0..rows-1 (RoPE models; drive with decode_loop)
+    rerotate: bool = False # give kept tokens contiguous positions 0..rows-1 (RoPE models; decode with positions=next_positions)
     rope_theta: float|None = None # RoPE base for rerotate; None: the model's (config.rope_parameters['rope_theta'])
 
     def __post_init__(self):
@@ -123,14 +111,14 @@ class Streaming(Method):
         tokens = known_budget_tokens(self)
         if tokens is not None: check_below_budget('sinks', self.sinks, tokens)
 
-    def bind(self, config): # the model's text config
-        "Take the RoPE base from the model when `rerotate` needs it and none was given."
-        if not self.rerotate or self.rope_theta is not None: return
+    def for_model(self, config): # the model's text config
+        "This config with the model's RoPE base, when `rerotate` needs it and none was given (a new value)."
+        if not self.rerotate or self.rope_theta is not None: return self
         rope = getattr(config, 'rope_parameters', None) or {}
         if rope.get('rope_type', 'default') != 'default' or 'rope_theta' not in rope:
             raise ValueError(f"rerotate=True needs a RoPE model with plain RoPE; model_type={config.model_type!r} has "
                              f"rope_parameters={rope or None}")
-        self.rope_theta = float(rope['rope_theta'])
+        return replace(self, rope_theta=float(rope['rope_theta']))
 
     def new_layer(self, layer_idx): return (RerotateLayer if self.rerotate else StreamingLayer)(self, layer_idx)
 
@@ -164,6 +152,7 @@ class H2OLayer(EvictLayer):
 @dataclass
 class H2O(Method):
     "H2O (Zhang et al. 2023): heavy hitters by accumulated attention, plus a recent window."
+    family: ClassVar[str] = 'baseline'
     recent: float = 0.5 # fraction of the kept rows that are the most recent tokens (the paper splits evenly)
 
     def __post_init__(self):
@@ -302,6 +291,7 @@ class QuantLayer(KVLayer):
 class Quantized(Method):
     "KIVI-style quantised cache (Liu et al. 2024): every token kept, in `bits` bits."
     name: ClassVar[str] = 'quantized'
+    family: ClassVar[str] = 'baseline'
     bits: ClassVar[int] = 8
     group: int = 32 # tokens per key group (per-channel scales) and channels per value group (per-token scales)
     residual: int = 32 # most recent tokens kept in full precision (KIVI: 128)

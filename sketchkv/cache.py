@@ -5,20 +5,21 @@
 # %% ../nbs/20_cache.ipynb #c6c9c5ca
 from __future__ import annotations
 import math, threading, contextlib, dataclasses
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import ClassVar
 import torch
 import torch.nn.functional as F
 from transformers import AttentionInterface, Cache
 from transformers.cache_utils import CacheLayerMixin
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
-from .core import check_range, check_int, tensor_bytes, test_allclose
+from .core import check_range, check_int, tensor_bytes
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_MODULES', 'SUPPORTED', 'NewTokenMask', 'sketchkv_mask', 'attention_scale', 'grouped_attention',
-           'KVLayer', 'sketchkv_attention', 'register', 'Method', 'Full', 'EvictLayer', 'eviction_slack', 'Window',
-           'SketchKVCache', 'install', 'installed', 'make_method', 'make_cache', 'methods', 'generate_logits',
-           'banded_mask', 'masked_logits', 'forced_logits', 'check_padded_batch']
+__all__ = ['METHODS', 'METHOD_MODULES', 'FAMILIES', 'SUPPORTED', 'NewTokenMask', 'sketchkv_mask', 'hand_over', 'attended_layer',
+           'attention_scale', 'grouped_attention', 'KVLayer', 'attention_bias', 'plain_attention', 'sketchkv_attention',
+           'register', 'Method', 'Full', 'EvictLayer', 'eviction_slack', 'Window', 'SketchKVCache', 'install',
+           'uninstall', 'installed', 'make_method', 'make_cache', 'methods', 'generate_logits', 'banded_mask',
+           'masked_logits']
 
 # %% ../nbs/20_cache.ipynb #562cbcb4
 class NewTokenMask:
@@ -47,12 +48,23 @@ def sketchkv_mask(**kwargs):
     return NewTokenMask(kwargs)
 
 # %% ../nbs/20_cache.ipynb #c609dd3a
-_slot = threading.local()
+_pending = threading.local()  # `.slot`: (cache, layer, keys) of the last SketchKVCache update on this thread
 
-def _set_current(layer): _slot.layer = layer
-def _take_current():
-    layer = getattr(_slot, 'layer', None); _slot.layer = None
-    return layer
+def hand_over(cache, layer, keys): # a SketchKVCache, its layer just updated, the keys the update returned
+    "Leave `layer` for the attention call that follows; a `RuntimeError` if `cache`'s previous update never reached one."
+    prev, _pending.slot = getattr(_pending, 'slot', None), None
+    if prev is not None and prev[0] is cache:
+        raise RuntimeError(f"layer {prev[1].layer_idx} of this SketchKVCache was updated but no 'sketchkv' attention call took "
+                           f"it: the model's attention implementation is not sketchkv's (install(model) sets it)")
+    _pending.slot = (cache, layer, keys)
+
+def attended_layer(key): # the keys the attention function was given
+    "The `KVLayer` whose update returned `key`; `None` when no SketchKVCache update is waiting (a plain cache)."
+    slot, _pending.slot = getattr(_pending, 'slot', None), None
+    if slot is not None and slot[2] is not key:
+        raise RuntimeError(f"the keys attention got are not those layer {slot[1].layer_idx} of the SketchKVCache returned "
+                           f"(something between the cache's update and the 'sketchkv' attention replaced them)")
+    return None if slot is None else slot[1]
 
 # %% ../nbs/20_cache.ipynb #ab65602f
 def attention_scale(module, head_dim:int, scaling=None): # attention module, head size, scale passed by the model
@@ -88,19 +100,17 @@ class KVLayer(CacheLayerMixin):
     def __init__(self, policy=None, layer_idx:int=0): # method config, layer index
         super().__init__()
         self.policy, self.layer_idx = policy, layer_idx
-        self.seen, self.valid, self.token_bytes = 0, None, 0
+        self.seen, self.valid = 0, None
 
     def lazy_initialization(self, key_states, value_states):
         self.dtype, self.device = key_states.dtype, key_states.device
         self.keys, self.values = key_states[..., :0, :], value_states[..., :0, :]  # (batch, kv_heads, 0, head_dim)
-        self.token_bytes = tensor_bytes(key_states[..., :1, :], value_states[..., :1, :])  # one token, all heads
         self.is_initialized = True
 
     def update(self, key_states, value_states, cache_kwargs=None):
         "Append the new rows; return what attention sees (held rows, then new ones)."
         if not self.is_initialized: self.lazy_initialization(key_states, value_states)
-        n = key_states.shape[-2]
-        self.n_new, self.cache_kwargs = n, cache_kwargs or {}
+        self.n_new = n = key_states.shape[-2]
         self.keys = torch.cat([self.keys, key_states.to(self.keys.device)], dim=-2)
         self.values = torch.cat([self.values, value_states.to(self.values.device)], dim=-2)
         if self.valid is not None: self.valid = F.pad(self.valid, (0, n), value=True)
@@ -114,23 +124,29 @@ class KVLayer(CacheLayerMixin):
         valid = self.valid[..., :old] if self.valid is not None else real.new_ones(*self.keys.shape[:2], old)
         self.valid = torch.cat([valid, real[:, None, :].expand(-1, self.keys.shape[1], -1)], -1)  # (batch, kv_heads, rows)
 
-    def attend_kv(self):
-        "Extra pseudo-tokens `(keys, values, bias)` attended to after the held rows, or `None`."
-        return None
+    def after_attention(self, weights, query, new_mask): # weights (b, kv, g, q, n) if need_weights, queries, NewTokenMask
+        "The layer's step after attention: record which new rows are padding, observe, compress back to the budget."
+        if new_mask.has_padding: self.note_padding(new_mask.block(self.keys.device))
+        self.observe(weights, query)
+        self.compress()
+
+    def attend_kv(self): return None # extra pseudo-tokens `(keys, values, bias)` attended after the held rows, or `None`
 
     def observe(self, weights, query): pass # attention weights (b, kv, g, q, n) if need_weights, and the queries
     def compress(self): pass # enforce the budget after the step
 
     @property
     def rows(self): return 0 if self.keys is None else self.keys.shape[-2]
+    @property
+    def token_bytes(self): # bytes of one token's keys and values, for the batch held now (beam search may change it)
+        k, v = self.keys, self.values
+        return 0 if k is None else k.shape[0] * k.shape[1] * (k.shape[-1] * k.element_size() + v.shape[-1] * v.element_size())
     def held(self): return [self.keys, self.values, self.valid]
     def memory_bytes(self): return tensor_bytes(self.held())
     def full_memory_bytes(self): return self.seen * self.token_bytes
     def get_seq_length(self): return self.seen # tokens seen: positions continue from here
     def get_max_cache_shape(self): return -1
-    def get_mask_sizes(self, cache_position):
-        q = cache_position.shape[0]
-        return self.rows + q, self.seen - self.rows
+    def get_mask_sizes(self, cache_position): return self.rows + cache_position.shape[0], self.seen - self.rows
 
     def reset(self):
         self.keys = self.values = self.valid = None
@@ -146,15 +162,14 @@ class KVLayer(CacheLayerMixin):
             if isinstance(val, torch.Tensor) and val.dim() >= 3: setattr(self, name, fn(val))
 
 # %% ../nbs/20_cache.ipynb #9f3a35ef
-def _bias(layer, mask:NewTokenMask, q:int, extra_bias, device):
+def attention_bias(layer, mask:NewTokenMask, extra_bias, device): # layer attended to, new tokens' mask, pseudo-token bias, device
     "Additive float bias (batch|1, 1|kv, q, rows [+ extra]) for one layer's attention; `None` when nothing is masked."
-    if q == 1 and extra_bias is None and layer.valid is None and not mask.has_padding: return None  # a decode step
-    block = mask.block(device)  # (batch|1, 1, q, q)
-    if mask.has_padding: layer.note_padding(block)
-    old = layer.rows - q
-    if layer.valid is not None:
-        old_ok = layer.valid[:, :, None, :old].expand(-1, -1, q, -1)  # (batch, kv_heads, q, old)
-        allowed = torch.cat([old_ok, block.expand(layer.valid.shape[0], layer.valid.shape[1], -1, -1)], -1)
+    if mask.q == 1 and extra_bias is None and layer.valid is None and not mask.has_padding: return None  # a decode step
+    q, block, old = mask.q, mask.block(device), layer.rows - mask.q  # block: (batch|1, 1, q, q)
+    if layer.valid is not None or mask.has_padding:
+        b, kv = layer.keys.shape[:2]
+        old_ok = layer.valid[..., :old] if layer.valid is not None else block.new_ones(b, kv, old)  # (batch, kv_heads, old)
+        allowed = torch.cat([old_ok[:, :, None].expand(-1, -1, q, -1), block.expand(b, kv, -1, -1)], -1)  # (batch, kv_heads, q, rows)
     else:
         allowed = torch.cat([block.new_ones(*block.shape[:-1], old), block], -1)  # (batch|1, 1, q, rows)
     bias = torch.zeros(allowed.shape, device=device).masked_fill_(~allowed, float('-inf'))
@@ -163,29 +178,31 @@ def _bias(layer, mask:NewTokenMask, q:int, extra_bias, device):
         bias = torch.cat([bias.expand(eb.shape[0], eb.shape[1], -1, -1), eb.to(device)], -1)
     return bias
 
-# %% ../nbs/20_cache.ipynb #cf2218a6
+def plain_attention(query, key, value, attention_mask, scale:float): # (b, h, q, d); (b, kv, n, d) x2; the mask; scale
+    "What SDPA does for a cache that isn't sketchkv's: output (b, q, h, d)."
+    mask = attention_mask.full() if isinstance(attention_mask, NewTokenMask) else attention_mask
+    causal, gqa = mask is None and query.shape[2] > 1, query.shape[1] > key.shape[1]
+    out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, is_causal=causal, scale=scale, enable_gqa=gqa)
+    return out.transpose(1, 2).contiguous()
+
 def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
     "Attention function registered as 'sketchkv' (query: (b, heads, q, d); key/value: (b, kv_heads, n, d))."
-    slot, scale = _take_current(), attention_scale(module, query.shape[-1], scaling)
-    layer = slot[0] if slot is not None and slot[1] is key else None  # the layer whose update returned these keys
-    if not isinstance(layer, KVLayer) or not isinstance(attention_mask, NewTokenMask):
-        mask = attention_mask.full() if isinstance(attention_mask, NewTokenMask) else attention_mask
-        g = query.shape[1] // key.shape[1]
-        causal = mask is None and query.shape[2] > 1
-        out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, is_causal=causal, scale=scale, enable_gqa=g > 1)
-        return out.transpose(1, 2).contiguous(), None
-    extra = layer.attend_kv()
+    layer, scale = attended_layer(key), attention_scale(module, query.shape[-1], scaling)
+    if layer is None: return plain_attention(query, key, value, attention_mask, scale), None
+    if not isinstance(attention_mask, NewTokenMask):
+        raise RuntimeError(f"a SketchKVCache layer needs the 'sketchkv' mask function, got a {type(attention_mask).__name__}")
+    extra = layer.attend_kv()  # (keys, values, bias) of pseudo-tokens, or None
     if extra is not None:
         key, value = torch.cat([key, extra[0].to(key.dtype)], -2), torch.cat([value, extra[1].to(value.dtype)], -2)
-    bias = _bias(layer, attention_mask, query.shape[2], None if extra is None else extra[2], query.device)
+    bias = attention_bias(layer, attention_mask, None if extra is None else extra[2], query.device)
     out, weights = grouped_attention(query, key, value, bias, scale, need_weights=layer.need_weights)
-    layer.observe(weights, query)
-    layer.compress()
+    layer.after_attention(weights, query, attention_mask)
     return out.transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
 
 # %% ../nbs/20_cache.ipynb #4ede90d8
 METHODS: dict[str, type] = {}
 METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods', 'sketchkv.hybrid', 'sketchkv.adaptive') # notebooks that register more methods
+FAMILIES = ('reference', 'baseline', 'ours') # the uncompressed cache; published methods we compare with; this project's
 
 def _load_methods():
     "Import the modules that register methods, so the registry is complete whichever module the user imported."
@@ -196,17 +213,31 @@ def _load_methods():
             if e.name != mod: raise
 
 def register(name:str): # the method's name in the registry
-    "Class decorator: add a method config class to the registry under `name`."
+    "Class decorator: add a method config class to the registry under `name`, once its `family` and `sketch_dims` check."
     def deco(cls):
+        if cls.family not in FAMILIES: raise ValueError(f"method {name!r}: family={cls.family!r} must be one of {FAMILIES}")
+        dims, params = cls.sketch_dims, [f.name for f in fields(cls)]
+        if dims is not None and not (len(dims) == 2 and dims[0] in ('width', 'bits') and set(dims) <= set(params)):
+            raise ValueError(f"method {name!r}: sketch_dims={dims!r} must be None or ('width' or 'bits', rows) of {params}")
         cls.name = name
         METHODS[name] = cls
         return cls
     return deco
 
 # %% ../nbs/20_cache.ipynb #c2c3983b
+class _Value(type):
+    "Metaclass of method configs: an instance refuses attribute assignment once built (after its `__post_init__`)."
+    def __call__(cls, *args, **kwargs):
+        obj = super().__call__(*args, **kwargs)
+        object.__setattr__(obj, '_built', True)
+        return obj
+
 @dataclass
-class Method:
-    "Base config: a `budget` and how a layer of this method is built."
+class Method(metaclass=_Value):
+    "Base config, a value: a `budget` and how the layers of one cache of this method are built."
+    name: ClassVar[str|None] = None # the registry name, set by `register`
+    family: ClassVar[str] = 'ours' # one of FAMILIES
+    sketch_dims: ClassVar[tuple|None] = None # the parameters sizing the sketch: ('width', 'depth'), ('bits', 'depth') or None
     budget: float = 1.0 # fraction of the full cache (0, 1], or an int number of tokens per layer
     context_length: int|None = None # the length a fractional budget refers to; default: the first prompt's length
 
@@ -217,22 +248,41 @@ class Method:
         else: check_range('budget', self.budget, 0, 1, lo_open=True)
         if self.context_length is not None: check_int('context_length', self.context_length, lo=1)
 
+    def __setattr__(self, name, value):
+        if getattr(self, '_built', False):
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}: a method config is a value (use dataclasses.replace)")
+        object.__setattr__(self, name, value)
+
     def budget_tokens(self, prompt_len:int): # length of the first prompt the layer saw
         "Tokens per layer this budget allows."
         if isinstance(self.budget, int) and self.budget > 1: return self.budget
         return max(1, math.ceil(self.budget * (self.context_length or prompt_len)))
 
-    def bind(self, config): pass # the model's text config, for methods that need more of the model (its RoPE base)
+    def for_model(self, config): return self # the model's text config -> this config with what it takes from the model
     def new_layer(self, layer_idx:int): return KVLayer(self, layer_idx)
+    def new_layers(self, num_layers:int): return [self.new_layer(i) for i in range(num_layers)] # one cache's layers
 
     @classmethod
     def params(cls): return {f.name: f.default for f in fields(cls)}
+
+    @classmethod
+    def sketch_params(cls, width:int, depth:int): # counters (buckets) per sketch row, sketch rows
+        "The parameters giving this method `depth` rows of `width` counters (buckets); a `ValueError` naming it if none do."
+        label = cls.name or cls.__name__
+        if cls.sketch_dims is None: raise ValueError(f"method={label!r} takes no sketch width: it has no sketch")
+        check_int('width', width, lo=1); check_int('depth', depth, lo=1)
+        size, rows = cls.sketch_dims
+        if size == 'width': return {size: width, rows: depth}
+        if width & (width - 1): raise ValueError(f"method={label!r} takes no sketch width of {width}: its rows have "
+                                                 f"2**{size} buckets, so width must be a power of two")
+        return {size: width.bit_length() - 1, rows: depth}
 
 # %% ../nbs/20_cache.ipynb #d0616d45
 @register('full')
 @dataclass
 class Full(Method):
     "The uncompressed reference: every token kept (the `DynamicCache` through sketchkv's machinery)."
+    family: ClassVar[str] = 'reference'
     def __post_init__(self):
         super().__post_init__()
         if self.budget != 1.0: raise ValueError(f"budget={self.budget!r}: method 'full' keeps everything, so budget must be 1.0")
@@ -247,12 +297,14 @@ class EvictLayer(KVLayer):
     def extra_bytes(self, rows:int): return 0 # bytes of method state when holding `rows` rows (beyond keys/values/valid)
 
     def reset(self):
-        super().reset(); self.__dict__.pop('_budget_bytes', None)  # a fractional budget is taken of the next prompt
+        super().reset(); self.__dict__.pop('_budget_tokens', None)  # a fractional budget is taken of the next prompt
 
-    def budget_bytes(self):
-        if not hasattr(self, '_budget_bytes'):
-            self._budget_bytes = self.policy.budget_tokens(self.seen) * self.token_bytes
-        return self._budget_bytes
+    def budget_tokens(self): # no arguments
+        "Tokens the budget allows, fixed at the first compression (a fraction is taken of the tokens seen by then)."
+        if not hasattr(self, '_budget_tokens'): self._budget_tokens = self.policy.budget_tokens(self.seen)
+        return self._budget_tokens
+
+    def budget_bytes(self): return self.budget_tokens() * self.token_bytes # the budget, in bytes of the batch held now
 
     def capacity(self): # no arguments
         "The most rows whose keys, values and method state fit the byte budget."
@@ -288,19 +340,20 @@ def eviction_slack(cap:int): return cap // 64 # rows freed beyond the step's nee
 @dataclass
 class Window(Method):
     "Sliding window: only the most recent tokens."
+    family: ClassVar[str] = 'baseline'
     def new_layer(self, layer_idx): return EvictLayer(self, layer_idx)
 
 # %% ../nbs/20_cache.ipynb #42eb1b1a
 class SketchKVCache(Cache):
     "A transformers `Cache` whose layers follow one sketchkv method."
-    def __init__(self, method:Method, num_layers:int): # config, layer count
-        super().__init__(layers=[method.new_layer(i) for i in range(num_layers)])
-        self.method = method
+    def __init__(self, method:Method, num_layers:int, config=None): # method config, layer count, model's text config
+        self.method = method if config is None else method.for_model(config)
+        super().__init__(layers=self.method.new_layers(num_layers))
 
     def update(self, key_states, value_states, layer_idx:int, cache_kwargs=None):
-        "Update layer `layer_idx` and mark it, with the keys it returns, for the attention call that follows."
+        "Update layer `layer_idx` and hand it, with the keys it returns, to the attention call that follows."
         keys, values = super().update(key_states, value_states, layer_idx, cache_kwargs)
-        _set_current((self.layers[layer_idx], keys))
+        hand_over(self, self.layers[layer_idx], keys)
         return keys, values
 
     def memory_bytes(self): return sum(l.memory_bytes() for l in self.layers) # bytes of every tensor held
@@ -319,52 +372,61 @@ def _position_guard(module, args):
                          f"(learned positions cannot wrap); use a RoPE model to go further")
 
 def install(model): # a transformers model
-    "Register and select the 'sketchkv' attention on `model` (exact for caches that aren't sketchkv's)."
+    "Select the 'sketchkv' attention on `model` and guard GPT-2's position table; idempotent, undone by `uninstall`."
     AttentionInterface.register('sketchkv', sketchkv_attention)
     AttentionMaskInterface.register('sketchkv', sketchkv_mask)
+    if not hasattr(model, '_sketchkv'):  # first install: remember what to restore
+        wpe = getattr(getattr(model, 'transformer', None), 'wpe', None)  # GPT-2's learned positions
+        hook = None if wpe is None else wpe.register_forward_pre_hook(_position_guard)
+        model._sketchkv = dict(attn=model.config._attn_implementation, hook=hook)
     model.set_attn_implementation('sketchkv')
-    wpe = getattr(getattr(model, 'transformer', None), 'wpe', None)  # GPT-2's learned positions
-    if wpe is not None and not getattr(wpe, '_sketchkv_guard', False):
-        wpe.register_forward_pre_hook(_position_guard); wpe._sketchkv_guard = True
+    return model
+
+def uninstall(model): # a transformers model
+    "Undo `install`: the attention implementation `model` had before it, and no position guard (no-op if not installed)."
+    state = model.__dict__.pop('_sketchkv', None)
+    if state is None: return model
+    if state['hook'] is not None: state['hook'].remove()
+    model.set_attn_implementation(state['attn'])
     return model
 
 @contextlib.contextmanager
 def installed(model): # a transformers model
-    "Context manager: the 'sketchkv' attention inside, the model's previous attention afterwards."
-    before = model.config._attn_implementation
+    "Context manager: the 'sketchkv' attention inside; afterwards the model as it was (installed or not)."
+    fresh, before = not hasattr(model, '_sketchkv'), model.config._attn_implementation
     install(model)
     try: yield model
-    finally: model.set_attn_implementation(before)
+    finally:
+        if fresh: uninstall(model)
+        else: model.set_attn_implementation(before)
 
-# %% ../nbs/20_cache.ipynb #00ed74ec
 def make_method(method:str='full', **params): # registry name; the method's parameters (budget, window, ...)
     "A validated method config from the registry."
     _load_methods()
     if method not in METHODS: raise ValueError(f"method={method!r} is unknown; choose one of {sorted(METHODS)}")
     names = {f.name for f in fields(METHODS[method])}
-    unknown = set(params) - names
-    if unknown: raise ValueError(f"method {method!r} has no parameter(s) {sorted(unknown)}; it takes {sorted(names)}")
+    if unknown := sorted(set(params) - names): raise ValueError(f"method {method!r} has no parameter(s) {unknown}; it takes {sorted(names)}")
     return METHODS[method](**params)
 
 def make_cache(model, method:str='full', budget=1.0, **params): # model; registry name; budget; method parameters
-    "A fresh `SketchKVCache` for `model`, with the 'sketchkv' attention installed on it."
+    "A fresh `SketchKVCache` for `model`, with the 'sketchkv' attention installed on it (`uninstall` undoes that)."
     cfg = model.config.get_text_config(decoder=True)
     if cfg.model_type not in SUPPORTED:
         raise ValueError(f"model_type={cfg.model_type!r} is not supported; sketchkv is tested on {sorted(SUPPORTED)}")
-    m = make_method(method, budget=budget, **params)
-    m.bind(cfg)
+    cache = SketchKVCache(make_method(method, budget=budget, **params), cfg.num_hidden_layers, cfg)
     install(model)
-    return SketchKVCache(m, cfg.num_hidden_layers)
+    return cache
 
 def methods(): # no arguments
-    "The registry as a list of `{name, doc, params}`."
+    "The registry as a list of `{name, doc, params, family, sketch_dims}`."
     _load_methods()
-    return [dict(name=n, doc=c.__doc__, params=c.params()) for n, c in sorted(METHODS.items())]
+    return [dict(name=n, doc=c.__doc__, params=c.params(), family=c.family, sketch_dims=c.sketch_dims)
+            for n, c in sorted(METHODS.items())]
 
 # %% ../nbs/20_cache.ipynb #f14dcf6a
 @torch.no_grad()
 def generate_logits(model, input_ids, cache, new_tokens:int=32, attention_mask=None): # model, (b, n) ids, cache, steps, (b, n) mask
-    "Greedy-decode `new_tokens` with `cache`; return (logits (b, steps+1, vocab), generated ids (b, steps), cache)."
+    "Greedy-decode `new_tokens` with `cache`; return (logits (b, new_tokens, vocab), generated ids (b, new_tokens), cache)."
     out = model.generate(input_ids, attention_mask=attention_mask, past_key_values=cache, max_new_tokens=new_tokens,
                          min_new_tokens=new_tokens, do_sample=False, output_logits=True, return_dict_in_generate=True,
                          pad_token_id=model.config.pad_token_id)
@@ -381,25 +443,8 @@ def banded_mask(n:int, prompt:int, keep, device=None): # total length, prompt le
 
 @torch.no_grad()
 def masked_logits(model, ids, mask): # model, (1, n) ids, (1, 1, n, n) float mask
-    "Logits of one forward pass of `ids` under an explicit 4D mask (eager attention, no cache)."
-    with installed(model):
-        model.set_attn_implementation('eager')
-        return model(ids, attention_mask=mask, use_cache=False).logits
-
-# %% ../nbs/20_cache.ipynb #239a0255
-@torch.no_grad()
-def forced_logits(model, input_ids, cache, forced): # model, (1, n) prompt, cache, (steps,) tokens to feed
-    "Logits (1, steps, vocab) of the prompt's last position and of each forced token but the last, fed one at a time."
-    logits = [model(input_ids, past_key_values=cache).logits[:, -1]]
-    for t in forced[:-1]: logits.append(model(t.view(1, 1), past_key_values=cache).logits[:, -1])
-    return torch.stack(logits, 1)
-
-def check_padded_batch(model, tok, method:str, new_tokens:int=16, atol=1e-4, **params): # model, byte tokenizer, method, steps, tolerance, params
-    "Test that each row of a left-padded batch of two prompts gets the logits it gets alone, along the batch's greedy tokens."
-    texts = ['def add(a, b):\n    return a + b\n' * 3, 'x = 1\n' * 4]
-    tok.padding_side = 'left'
-    batch = tok(texts, return_tensors='pt', padding=True)
-    got, gen, _ = generate_logits(model, batch.input_ids, make_cache(model, method, **params), new_tokens, batch.attention_mask)
-    for i, text in enumerate(texts):
-        alone = forced_logits(model, tok(text, return_tensors='pt').input_ids, make_cache(model, method, **params), gen[i])
-        test_allclose(got[i:i+1], alone, atol=atol, msg=f"{method} {params}: row {i} of the padded batch vs alone:")
+    "Logits of one forward pass of `ids` under an explicit 4D mask (eager attention, no cache; the model's restored after)."
+    before = model.config._attn_implementation
+    model.set_attn_implementation('eager')
+    try: return model(ids, attention_mask=mask, use_cache=False).logits
+    finally: model.set_attn_implementation(before)

@@ -10,7 +10,11 @@ import torch
 from .core import seed_everything, check_range, check_int
 from .cache import make_cache, methods
 from .models import EMBEDDED
-from . import experiments as ex
+from .experiments import check_run, fixed_budget, get_model, progress, set_quiet
+from .tasks import TASKS
+from .grid import GRIDS, grid, run_grid
+from .tables import RESULTS_ENV, headline, markdown_table
+from .plots import save_plots
 
 # %% auto #0
 __all__ = ['SIZES', 'REPORT_NOTEBOOKS', 'DEMO_QUESTION', 'emit', 'cmd_methods', 'parse_value', 'parse_params', 'parse_budget',
@@ -25,7 +29,7 @@ def emit(record:dict, out=None): # one result; the stream (default stdout)
 # %% ../nbs/50_cli.ipynb #ba6481f6
 def cmd_methods(args): # parsed arguments (none used)
     "Print one JSON line per registered method."
-    for m in methods(): emit(dict(method=m['name'], doc=m['doc'], params=m['params']))
+    for m in methods(): emit(dict(method=m['name'], family=m['family'], sketch_dims=m['sketch_dims'], doc=m['doc'], params=m['params']))
 
 # %% ../nbs/50_cli.ipynb #66157c00
 def parse_value(s:str): # text of a value
@@ -57,7 +61,7 @@ def parse_budget(s): # the --budget text, or None
 
 def default_budget(method:str, budget=None): # cache name, the budget given (None: not given)
     "The budget given, else 1.0 for methods of fixed size and 0.2 for the others."
-    return budget if budget is not None else 1.0 if ex.fixed_budget(method) else 0.2
+    return budget if budget is not None else 1.0 if fixed_budget(method) else 0.2
 
 # %% ../nbs/50_cli.ipynb #a76aa2b4
 SIZES = {'ppl': ('corpus', 'context', 'windows'), 'passkey': ('context', 'trials', 'seed'),
@@ -67,10 +71,10 @@ def cmd_run(args): # parsed arguments of ppl, passkey or speed
     "Check the arguments, load the model, run one measurement and print its record."
     params, budget = parse_params(args.param), default_budget(args.method, parse_budget(args.budget))
     sizes = {k: getattr(args, k) for k in SIZES[args.cmd]}
-    ex.check_run(args.cmd, args.method, budget, params, **sizes)
-    model, tok = ex.get_model(args.model, args.device)
+    check_run(args.cmd, args.method, budget, params, **sizes)
+    model, tok = get_model(args.model, args.device)
     seed_everything(0)
-    emit(dict(ex.TASKS[args.cmd](model, tok, args.method, budget, params, **sizes), model=args.model))
+    emit(dict(TASKS[args.cmd](model, tok, args.method, budget, params, **sizes), model=args.model))
 
 # %% ../nbs/50_cli.ipynb #3e39adbb
 REPORT_NOTEBOOKS = ('60_baseline', '61_sketch_grid', '62_comparison', '63_attention', '64_scaling', '70_report')
@@ -87,15 +91,15 @@ def execute_report(out, nbs=None): # folder of results.jsonl, the notebooks' fol
     from fastcore.xtras import working_directory
     nbs, out, paths = Path(nbs or notebooks_dir()), Path(out).resolve(), []
     (out/'notebooks').mkdir(parents=True, exist_ok=True)
-    old = os.environ.get(ex.RESULTS_ENV); os.environ[ex.RESULTS_ENV] = str(out)
+    old = os.environ.get(RESULTS_ENV); os.environ[RESULTS_ENV] = str(out)
     try:
-        for name in ex.progress(REPORT_NOTEBOOKS, 'notebooks'):
+        for name in progress(REPORT_NOTEBOOKS, 'notebooks'):
             nb = read_nb(nbs/f'{name}.ipynb')
             with working_directory(nbs): CaptureShell().run_all(nb, exc_stop=True, preproc=lambda c: 'nbdev_export' in c.source)
             write_nb(nb, out/'notebooks'/f'{name}.ipynb'); paths.append(out/'notebooks'/f'{name}.ipynb')
     finally:
-        if old is None: os.environ.pop(ex.RESULTS_ENV, None)
-        else: os.environ[ex.RESULTS_ENV] = old
+        if old is None: os.environ.pop(RESULTS_ENV, None)
+        else: os.environ[RESULTS_ENV] = old
     return paths
 
 def cmd_report(args): # parsed arguments of report
@@ -103,10 +107,10 @@ def cmd_report(args): # parsed arguments of report
     import matplotlib; matplotlib.use('Agg')
     model = args.model or ('tiny-llama' if args.grid == 'tiny' else EMBEDDED)
     t0 = time.perf_counter()
-    records = ex.run_grid(ex.grid(args.grid), args.out, model, args.corpus, args.device)
+    records = run_grid(grid(args.grid), args.out, model, args.corpus, args.device)
     errors = sum('error' in r for r in records)
-    if not args.no_plots: ex.save_plots(records, args.out)
-    print(ex.markdown_table(ex.headline(records)), file=sys.stderr)
+    if not args.no_plots: save_plots(records, args.out)
+    print(markdown_table(headline(records)), file=sys.stderr)
     if args.grid in ('quick', 'full') and not args.no_notebooks:
         if notebooks_dir() is None: print("sketchkv: no nbs/ beside the package: the report notebooks are not re-executed", file=sys.stderr)
         else: print(f"sketchkv: executed {len(execute_report(args.out))} report notebooks into {Path(args.out)/'notebooks'}", file=sys.stderr)
@@ -157,7 +161,8 @@ def _run_parser(sub, name:str, help:str, context:int): # subparsers, task, help 
     p = sub.add_parser(name, help=help, parents=[_common(True)])
     p.add_argument('--model', default=EMBEDDED, help='model name (default: the embedded SmolLM2-135M), Hub id or folder')
     p.add_argument('--method', default='full', help='a registry method (sketchkv methods) or a kvpress press (kvpress-snapkv, ...)')
-    p.add_argument('--budget', default=None, help='fraction of the full cache, or tokens (default 0.2; 1.0 for full/int8/int4)')
+    fixed = ', '.join(m['name'] for m in methods() if fixed_budget(m['name']))
+    p.add_argument('--budget', default=None, help=f'fraction of the full cache, or tokens (default 0.2; 1.0 for {fixed})')
     p.add_argument('--param', action='append', metavar='K=V', help='a method parameter (repeatable)')
     p.add_argument('--context', type=int, default=context, help='tokens per window / prompt')
     p.set_defaults(fn=cmd_run)
@@ -177,9 +182,9 @@ def parser(): # no arguments
     r.add_argument('--corpus', default='pydoc'); r.add_argument('--new-tokens', dest='new_tokens', type=int, default=32)
     g = sub.add_parser('report', help='run the experiment grid into OUT/results.jsonl (resumable), then plot', parents=[_common(True)])
     m = g.add_mutually_exclusive_group()
-    m.add_argument('--quick', dest='grid', action='store_const', const='quick', help='the small grid (default; 17 min measured on an idle 2-core CPU)')
-    m.add_argument('--full', dest='grid', action='store_const', const='full', help='the whole grid (hours; use a GPU)')
-    m.add_argument('--grid', dest='grid', choices=sorted(ex.GRIDS), help=argparse.SUPPRESS)
+    m.add_argument('--quick', dest='grid', action='store_const', const='quick', help=f"the small grid (default; {len(grid('quick'))} runs; their measured time is in the report)")
+    m.add_argument('--full', dest='grid', action='store_const', const='full', help=f"the whole grid ({len(grid('full'))} runs; use a GPU)")
+    m.add_argument('--grid', dest='grid', choices=sorted(GRIDS), help=argparse.SUPPRESS)
     g.add_argument('--out', default='results', help='folder of results.jsonl, the plots and summary.md')
     g.add_argument('--model', default=None, help='model name (default: the embedded SmolLM2-135M)')
     g.add_argument('--corpus', default='pydoc'); g.add_argument('--no-plots', action='store_true', help='skip the plots')
@@ -197,7 +202,7 @@ def parser(): # no arguments
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `sketchkv` console script."
     args = parser().parse_args(argv)
-    ex.set_quiet(args.quiet)
+    set_quiet(args.quiet)
     try:
         if args.threads is not None: torch.set_num_threads(check_int('threads', args.threads, lo=1))
         args.fn(args)

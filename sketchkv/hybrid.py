@@ -5,12 +5,12 @@
 # %% ../nbs/23_hybrid.ipynb #db343f23
 from __future__ import annotations
 from dataclasses import dataclass
+from typing import ClassVar
 import torch
-from .core import check_int, check_range, tensor_bytes, generator
+from .core import check_int, check_range
 from .cache import EvictLayer, Method, register
 from .baselines import H2OLayer
-from .sketch import simhash
-from .sketch_methods import SketchTopKLayer, layer_seed, bucket_tokens, fold
+from .sketch_methods import SketchTopKLayer, SummaryMixin, BucketSummary, layer_seed, charged_bytes
 
 # %% auto #0
 __all__ = ['SCORES', 'dropped_rows', 'FoldSummary', 'HybridLayer', 'HybridCMSLayer', 'SketchHybrid']
@@ -23,38 +23,30 @@ def dropped_rows(keep, # (batch, kv_heads, kept) indices of the rows that stay, 
     return kept.int().argsort(dim=-1, stable=True)[..., :rows - keep.shape[-1]]  # the False ones first, in order
 
 # %% ../nbs/23_hybrid.ipynb #02184719
-class FoldSummary:
-    "Mixin for an `EvictLayer`: fold every row eviction drops into SimHash buckets, attended as pseudo-tokens."
+class FoldSummary(SummaryMixin):
+    "Mixin for an `EvictLayer`: fold every row eviction drops into a `BucketSummary`, attended as pseudo-tokens."
     def lazy_initialization(self, key_states, value_states):
         super().lazy_initialization(key_states, value_states)
-        p, (b, kv, _, d), dev = self.policy, key_states.shape, key_states.device
-        shape = (b, kv, p.depth, 2 ** p.bits)  # (batch, kv_heads, depth, buckets)
-        self.counts, self.folded = torch.zeros(shape, device=dev), 0
-        self.key_sums = torch.zeros(*shape, d, device=dev)  # (batch, kv_heads, depth, buckets, head_dim)
-        self.value_sums = torch.zeros(*shape, value_states.shape[-1], device=dev)
-        g = generator(layer_seed(p.seed, self.layer_idx), 'cpu')
-        self.planes = (torch.randn(kv, p.depth, p.bits, d, generator=g).to(dev),)  # shared by the batch
+        p = self.policy
+        self.summary = BucketSummary.for_layer(key_states, value_states, p.bits, p.depth, layer_seed(p.seed, self.layer_idx))
 
     def fold_rows(self, idx): # (batch, kv_heads, n) indices of held rows
         "Add rows `idx` to the summary; padding rows weigh 0."
         k = self.keys.gather(2, idx[..., None].expand(-1, -1, -1, self.keys.shape[-1]))  # (batch, kv_heads, n, head_dim)
         v = self.values.gather(2, idx[..., None].expand(-1, -1, -1, self.values.shape[-1]))
-        w = k.new_ones(idx.shape) if self.valid is None else self.valid.gather(2, idx)  # (batch, kv_heads, n)
-        fold(self.counts, self.key_sums, self.value_sums, simhash(k, self.planes[0]), k, v, w)
-        self.folded += idx.shape[-1]
+        valid = k.new_ones(idx.shape) if self.valid is None else self.valid.gather(2, idx)  # (batch, kv_heads, n)
+        self.summary.add(k, v, valid)
 
     def gather(self, keep): # (batch, kv_heads, kept) row indices
         drop = dropped_rows(keep, self.rows)
         if drop.shape[-1]: self.fold_rows(drop)
         super().gather(keep)
 
-    def attend_kv(self): return None if self.folded == 0 else bucket_tokens(self.counts, self.key_sums, self.value_sums)
     def observe(self, weights, query): super().observe(weights[..., :self.rows], query) # the exact rows' weights only
 
     def extra_bytes(self, rows:int): # rows held
-        "The base layer's state, the summary tables, and the hyperplanes charged to every batch row."
-        summary = tensor_bytes(self.counts, self.key_sums, self.value_sums)
-        return super().extra_bytes(rows) + summary + self.keys.shape[0] * tensor_bytes(self.planes)
+        "The base layer's state and the summary, its hyperplanes charged to every batch row."
+        return super().extra_bytes(rows) + charged_bytes(self.summary)
 
     def capacity(self):
         "Exact rows that fit beside the summary, computed once; a `ValueError` naming bits and depth if none do."
@@ -66,10 +58,7 @@ class FoldSummary:
                                  f"or raise budget")
         return self._capacity
 
-    def held(self): return [*super().held(), self.counts, self.key_sums, self.value_sums, self.planes]
-    def reset(self):
-        super().reset()
-        for a in ('_capacity', 'counts', 'key_sums', 'value_sums', 'planes'): self.__dict__.pop(a, None)
+    def reset(self): super().reset(); self.__dict__.pop('_capacity', None)
 
 # %% ../nbs/23_hybrid.ipynb #1ea70bf0
 class HybridLayer(FoldSummary, H2OLayer):
@@ -91,6 +80,8 @@ class SketchHybrid(Method):
     score: str = 'exact' # heavy hitters by 'exact' accumulated attention (h2o) or by a Count-Min sketch ('cms', sketch-topk)
     width: int = 256 # Count-Min counters per row (score='cms' only)
     seed: int = 0 # seed of the hyperplanes and hash functions (each layer draws its own)
+    family: ClassVar[str] = 'ours'
+    sketch_dims: ClassVar[tuple] = ('width', 'depth') # the parameters that size the sketches (width: score='cms' only)
 
     def __post_init__(self):
         super().__post_init__()

@@ -5,18 +5,19 @@
 # %% ../nbs/30_metrics.ipynb #82b325ec
 from __future__ import annotations
 import random, re, resource, sys, time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 import numpy as np
 import torch
 import torch.nn.functional as F
 from transformers import DynamicCache
 from .core import check_int, check_range, tensor_bytes, get_device, generator
+from .decode import feed, greedy_tokens
 
 # %% auto #0
 __all__ = ['NEEDLE', 'full_cache_fn', 'cache_bytes', 'peak_rss_bytes', 'MemoryTracker', 'LatencyTracker', 'stream_logits',
            'streaming_ppl', 'perplexity', 'kl_and_agreement', 'greedy_generate', 'exact_prefix_len', 'bleu',
-           'generation_match', 'attention_analysis', 'passkey_prompt', 'passkey_correct', 'passkey_accuracy',
-           'needle_haystack']
+           'generation_match', 'attention_analysis', 'passkey_prompt', 'passkey_correct', 'split_prompt',
+           'passkey_trials', 'passkey_accuracy', 'needle_haystack']
 
 # %% ../nbs/30_metrics.ipynb #82144586
 def full_cache_fn(model): # a transformers causal LM
@@ -109,12 +110,6 @@ def _as_batch(ids, min_tokens:int=1):
                          f"{min_tokens} tokens; got {ids.dtype} {tuple(ids.shape)}")
     return ids.long()
 
-def _feed(model, cache, ids):
-    "One forward of `ids` (batch, tokens) through `cache`, positions continuing from what it has seen: the logits."
-    seen = cache.get_seq_length()
-    pos = torch.arange(seen, seen + ids.shape[1], device=ids.device).expand(ids.shape[0], -1)  # (batch, tokens)
-    return model(input_ids=ids, past_key_values=cache, position_ids=pos, use_cache=True).logits
-
 # %% ../nbs/30_metrics.ipynb #c151843e
 @torch.no_grad()
 def stream_logits(model, # a transformers causal LM
@@ -128,7 +123,7 @@ def stream_logits(model, # a transformers causal LM
     check_int('prefix', prefix, 0, ids.shape[1]); check_int('chunk', chunk, lo=1)
     starts = ([0] if prefix else []) + list(range(prefix, ids.shape[1], chunk))
     for s, e in zip(starts, starts[1:] + [ids.shape[1]]):
-        logits = _feed(model, cache, ids[:, s:e])
+        logits = feed(model, cache, ids[:, s:e], cache.get_seq_length())
         if memory is not None: memory.record(cache)
         yield s, logits
 
@@ -183,23 +178,16 @@ def kl_and_agreement(model, # a transformers causal LM
     return {k: torch.cat(v, 1).cpu() for k, v in out.items()}
 
 # %% ../nbs/30_metrics.ipynb #91dc0cf2
-@torch.no_grad()
 def greedy_generate(model, # a transformers causal LM
                     ids, # prompt token ids (batch, tokens), all prompts the same length
                     cache_fn=None, # makes a fresh cache; None: the full cache
                     max_new_tokens:int=16, # tokens to generate
+                    question_ids=None, # (batch, q) token ids fed in one call after the prompt, or None
                     latency:LatencyTracker|None=None, # times the prefill and each decode step
-                    memory:MemoryTracker|None=None): # records the cache after the prefill and each step
-    "Greedy continuation (batch, max_new_tokens) of `ids`, the cache used for both prefill and decode."
+                    memory:MemoryTracker|None=None): # records the cache after the prefill (and question) and each step
+    "Greedy continuation (batch, max_new_tokens) of `ids`, the cache used for prefill, question and decode."
     ids = _as_batch(ids).to(model.device); check_int('max_new_tokens', max_new_tokens, lo=1)
-    cache, new = _new_cache(model, cache_fn), []
-    with latency.prefill() if latency else nullcontext(): logits = _feed(model, cache, ids)
-    for i in range(max_new_tokens):
-        if memory is not None: memory.record(cache)
-        new.append(logits[:, -1].argmax(-1, keepdim=True))  # (batch, 1)
-        if i == max_new_tokens - 1: break
-        with latency.step(ids.shape[0]) if latency else nullcontext(): logits = _feed(model, cache, new[-1])
-    return torch.cat(new, 1).cpu()  # (batch, max_new_tokens)
+    return greedy_tokens(model, _new_cache(model, cache_fn), ids, max_new_tokens, question_ids, latency, memory)
 
 # %% ../nbs/30_metrics.ipynb #67f0de49
 def _ids_list(x): return [int(t) for t in (x.tolist() if isinstance(x, torch.Tensor) else x)]
@@ -302,23 +290,36 @@ def passkey_correct(answer:str, key:str): # the generated text, the key
     m = re.search(r'\d+', answer)
     return bool(m) and m.group() == key
 
+# %% ../nbs/30_metrics.ipynb #d01638e8
+def split_prompt(tokenizer, ids, marker:str='\n\n'): # tokenizer, (1, n) prompt ids, text that starts the question
+    "`(context_ids, question_ids)`: `ids` split where its last `marker` begins."
+    for k in range(ids.shape[1] - 1, -1, -1):
+        if marker in tokenizer.decode(ids[0, k:]): return ids[:, :k], ids[:, k:]
+    raise ValueError(f"marker={marker!r} is not in the prompt")
+
 # %% ../nbs/30_metrics.ipynb #99b3a597
+def passkey_trials(tok, context:int, trials:int, seed:int=0): # tokenizer, prompt tokens, number, first seed
+    "The seeded passkey prompts: a list of `(context_ids, question_ids, key)`."
+    out = []
+    for s in range(seed, seed + check_int('trials', trials, lo=1)):
+        ids, key = passkey_prompt(tok, context, float(torch.rand((), generator=generator(s, 'cpu'))), s)
+        out.append((*split_prompt(tok, ids), key))
+    return out
+
 def passkey_accuracy(model, # a transformers causal LM
                      tokenizer, # its tokenizer
                      cache_fn=None, # makes a fresh cache; None: the full cache
                      context:int=1024, # prompt length in tokens
                      trials:int=6, # prompts, with seeds seed .. seed+trials-1
                      seed:int=0, # first trial's seed
-                     max_new_tokens:int=8): # tokens of answer to generate
-    "Fraction of seeded passkey prompts answered exactly, with a record per trial."
-    check_int('trials', trials, lo=1)
+                     max_new_tokens:int=8, # tokens of answer to generate
+                     memory:MemoryTracker|None=None): # records each trial's cache before every answer token
+    "Fraction of seeded passkey prompts answered exactly (the question fed after the compressed context), a record per trial."
     records = []
-    for s in range(seed, seed + trials):
-        depth = float(torch.rand((), generator=generator(s, 'cpu')))
-        ids, key = passkey_prompt(tokenizer, context, depth, s)
-        answer = tokenizer.decode(greedy_generate(model, ids, cache_fn, max_new_tokens)[0], skip_special_tokens=True)
-        records.append(dict(seed=s, depth=depth, tokens=ids.shape[1], key=key, answer=answer,
-                            correct=passkey_correct(answer, key)))
+    for s, (c, q, key) in enumerate(passkey_trials(tokenizer, context, trials, seed), seed):
+        out = greedy_generate(model, c, cache_fn, max_new_tokens, question_ids=q, memory=memory)
+        answer = tokenizer.decode(out[0], skip_special_tokens=True)
+        records.append(dict(seed=s, tokens=c.shape[1] + q.shape[1], key=key, answer=answer, correct=passkey_correct(answer, key)))
     return dict(accuracy=sum(r['correct'] for r in records) / trials, trials=records)
 
 # %% ../nbs/30_metrics.ipynb #566d666f

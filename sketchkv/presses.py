@@ -38,12 +38,9 @@ def check_press(name:str, budget=0.5, params=None): # our press name, fraction o
     if params: raise ValueError(f"press {name!r} takes no parameters here; got {sorted(params)}")
 
 def _kvpress():
-    "Import kvpress, and drop the wrapper its import puts around sketchkv's attention function."
+    "Import kvpress (its import wraps the attention functions registered then; sketchkv's passes through unchanged)."
     if not kvpress_available(): raise ModuleNotFoundError(MISSING)
     import kvpress
-    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
-    try: del ALL_ATTENTION_FUNCTIONS['sketchkv']  # the local override kvpress set; the registered function remains
-    except KeyError: pass
     return kvpress
 
 def make_press(name:str, ratio:float): # our press name, fraction of the prompt removed, in [0, 1)

@@ -30,8 +30,8 @@ def universal_family(shape:tuple, # shape of the parameter tensors, e.g. (*batch
 
 # %% ../nbs/10_sketch.ipynb #b22ec56c
 def universal_hash(x:torch.Tensor, # integer items, (*batch, n); any int64, negatives included
-                   a:torch.Tensor, # multipliers in [1, p), (*batch, depth)
-                   b:torch.Tensor, # offsets in [0, p), (*batch, depth)
+                   a:torch.Tensor, # multipliers in [1, p), (depth,), or (*batch, depth) to differ per element
+                   b:torch.Tensor, # offsets in [0, p), shaped like `a`
                    width:int|None=None, # buckets per row; None returns the value mod p
                   ):
     "Carter-Wegman hash `((a*x + b) mod p) mod width` of every item under every row's `(a, b)`: (*batch, depth, n)."
@@ -50,7 +50,7 @@ def sign_hash(x:torch.Tensor, # integer items, (*batch, n)
 
 # %% ../nbs/10_sketch.ipynb #4e9d08be
 def simhash(x:torch.Tensor, # vectors, (*batch, n, dim)
-            planes:torch.Tensor, # hyperplane normals, (*batch, depth, bits, dim)
+            planes:torch.Tensor, # hyperplane normals, (depth, bits, dim), or with batch dims that broadcast against x's
            ):
     "SimHash bucket of every vector in every row, in [0, 2**bits): (*batch, depth, n) int64."
     *_, depth, bits, dim = planes.shape
@@ -94,10 +94,13 @@ def _as_batch(name:str, # argument name, for the error message
 
 # %% ../nbs/10_sketch.ipynb #c5fca379
 class SketchBase:
-    "What every sketch shares: the tensors it holds can be moved, zeroed, sliced, merged and weighed."
-    _hashes, _tables, _extras = (), (), ()  # attribute names: hash parameters, summed tables, other state
-    def _held(self): return {n: getattr(self, n) for n in self._hashes + self._tables + self._extras
-                             if getattr(self, n) is not None}
+    "What every sketch shares: the tensors it holds can be moved, zeroed, sliced, merged, mapped over the batch and weighed."
+    _hashes, _tables, _extras = (), (), ()  # attribute names: hash parameters (shared by the batch), summed tables, other state
+    def _held(self, names=None): # attribute names; None: all of them
+        names = self._hashes + self._tables + self._extras if names is None else names
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+    def held(self): return list(self._held().values()) # every tensor held: hash parameters, tables, tracked items
+    def hashes(self): return list(self._held(self._hashes).values()) # the hash parameters, one set shared by the batch
     def _check_common(self):
         "Validate the fields all sketches have, and resolve the device."
         check_int('seed', self.seed, lo=0)
@@ -115,24 +118,33 @@ class SketchBase:
 
     def reset(self):
         "Zero the tables and forget tracked items, keeping the hash functions; returns `self`."
-        for n, t in self._held().items():
-            if n not in self._hashes: t.zero_()
+        for t in self._held(self._tables + self._extras).values(): t.zero_()
         return self
 
     def memory_bytes(self):
-        "Bytes of every tensor held: tables, hash parameters and tracked items."
-        return tensor_bytes(self._held())
+        "Bytes of every tensor held: tables, tracked items, and the shared hash parameters once."
+        return tensor_bytes(self.held())
+
+    def hash_bytes(self):
+        "Bytes of the hash parameters, held once for the whole batch."
+        return tensor_bytes(self.hashes())
 
     def compression_ratio(self, n_items:int): # distinct items (or stored vectors) per batch element
         "Bytes an exact store of `n_items` per batch element would take, divided by `memory_bytes()`."
         check_int('n_items', n_items, lo=1)
         return math.prod(self.batch_shape) * n_items * self._exact_item_bytes() / self.memory_bytes()
 
+    def map_batch(self, fn): # a map of batch-major tensors, e.g. `lambda t: t.index_select(0, beams)`
+        "Replace every table and tracked-item tensor by `fn` of it, keeping the shared hash functions; returns `self`."
+        for n, t in self._held(self._tables + self._extras).items(): setattr(self, n, fn(t))
+        self.batch_shape = tuple(getattr(self, self._tables[0]).shape[:len(self.batch_shape)])
+        return self
+
     def __getitem__(self, idx): # an index into the batch dimensions
-        "An independent copy of the sketches at batch index `idx`: their hash functions and their tables."
+        "An independent copy of the sketches at batch index `idx`: their tables, and a copy of the shared hash functions."
         shape = tuple(torch.empty(self.batch_shape, device='meta')[idx].shape)  # raises on a bad index
         new = copy.copy(self)
-        for n, t in self._held().items(): setattr(new, n, t[idx].clone())
+        for n, t in self._held().items(): setattr(new, n, t.clone() if n in self._hashes else t[idx].clone())
         new.batch_shape = shape
         return new
 
@@ -197,7 +209,7 @@ class HashedCounter(TopK, SketchBase):
     "Shared body of Count-Min and Count-Sketch (build those): `depth` hashed rows of `width` counters per batch element."
     width:int # counters per row
     depth:int # rows, each with its own hash function
-    batch_shape:tuple=() # one independent sketch per batch element, e.g. (layers, kv_heads)
+    batch_shape:tuple=() # one table per batch element, e.g. (batch, kv_heads); the hash functions are shared
     seed:int=0 # seed of the hash functions (drawn on the CPU: the same on every device)
     device:object=None # where the tables live; None picks CUDA when there is one
     dtype:torch.dtype=torch.float32 # counter dtype; float because attention mass is fractional
@@ -207,10 +219,10 @@ class HashedCounter(TopK, SketchBase):
     def __post_init__(self):
         check_int('width', self.width, lo=1); check_int('depth', self.depth, lo=1)
         check_int('candidates', self.candidates, lo=0); self._check_common()
-        g, shape = generator(self.seed, 'cpu'), (*self.batch_shape, self.depth)
-        for a, b in zip(self._hashes[::2], self._hashes[1::2]):
-            for n, t in zip((a, b), universal_family(shape, g)): setattr(self, n, t.to(self.device))
-        self.table = torch.zeros(*shape, self.width, dtype=self.dtype, device=self.device)   # (*batch, depth, width)
+        g = generator(self.seed, 'cpu')
+        for a, b in zip(self._hashes[::2], self._hashes[1::2]):   # (depth,) each: one hash per row, shared by the batch
+            for n, t in zip((a, b), universal_family((self.depth,), g)): setattr(self, n, t.to(self.device))
+        self.table = torch.zeros(*self.batch_shape, self.depth, self.width, dtype=self.dtype, device=self.device)   # (*batch, depth, width)
         self._init_candidates()
         self.device = self.a.device
 
@@ -342,7 +354,7 @@ class RaceSketch(SketchBase):
     dim:int # size of the hashed vectors (keys)
     bits:int # hyperplanes per row, so 2**bits buckets
     depth:int # rows, each with its own hyperplanes
-    batch_shape:tuple=() # one independent sketch per batch element, e.g. (layers, kv_heads)
+    batch_shape:tuple=() # one table per batch element, e.g. (batch, kv_heads); the hyperplanes are shared
     seed:int=0 # seed of the hyperplanes (drawn on the CPU: the same on every device)
     device:object=None # where the tables live; None picks CUDA when there is one
     value_dim:int|None=None # size of a second vector summed per bucket (e.g. values); None keeps none
@@ -354,13 +366,15 @@ class RaceSketch(SketchBase):
         if self.value_dim is not None: check_int('value_dim', self.value_dim, lo=1)
         self._check_common()
         if not self.dtype.is_floating_point: raise ValueError(f"dtype={self.dtype} must be a floating dtype")
+        self._draw_hashes(generator(self.seed, 'cpu'))
+        for n in self._hashes: setattr(self, n, getattr(self, n).to(self.device))
         shape, kw = (*self.batch_shape, self.depth, 2**self.bits), dict(dtype=self.dtype, device=self.device)
-        g = generator(self.seed, 'cpu')
-        self.planes = torch.randn(*self.batch_shape, self.depth, self.bits, self.dim, generator=g).to(self.device)
         self.counts = torch.zeros(shape, **kw)                                     # (*batch, depth, 2**bits)
         self.key_sums = torch.zeros(*shape, self.dim, **kw)                        # (*batch, depth, 2**bits, dim)
         self.value_sums = None if self.value_dim is None else torch.zeros(*shape, self.value_dim, **kw)
-        self.device = self.planes.device
+        self.device = getattr(self, self._hashes[0]).device
+
+    def _draw_hashes(self, g): self.planes = torch.randn(self.depth, self.bits, self.dim, generator=g) # (depth, bits, dim)
 
     def _vectors(self, name, t, size, n=None): # argument name, tensor, last dim, expected number of vectors
         "Check a (*batch, n, size) floating tensor and broadcast it to batch_shape."
@@ -376,14 +390,22 @@ class RaceSketch(SketchBase):
                values:torch.Tensor|None=None, # second vectors to sum, (*batch_shape, n, value_dim); needs value_dim
                weights:torch.Tensor|None=None, # weight of each vector, (*batch_shape, n); None weighs each 1
               ):
-        "Add the (weighted) vectors to their buckets: counts += w, key_sums += w*key, value_sums += w*value."
+        "Add the (weighted) vectors to their SimHash buckets: counts += w, key_sums += w*key, value_sums += w*value."
+        return self.add_at(self.bucket_ids(keys), keys, values, weights)
+
+    def add_at(self, ids:torch.Tensor, # bucket of every vector in every row, (*batch_shape, depth, n) int64
+               keys:torch.Tensor, # vectors to sum, (*batch_shape, n, dim)
+               values:torch.Tensor|None=None, # second vectors to sum, (*batch_shape, n, value_dim); needs value_dim
+               weights:torch.Tensor|None=None, # weight of each vector, (*batch_shape, n); None weighs each 1
+              ):
+        "Add the (weighted) vectors to buckets `ids` in every row (`update` passes their SimHash buckets); returns `self`."
         k = self._vectors('keys', keys, self.dim)                                  # (*batch, n, dim)
         if (values is None) != (self.value_dim is None):
             raise ValueError(f"values must be given exactly when value_dim is set (value_dim={self.value_dim})")
         v = None if values is None else self._vectors('values', values, self.value_dim, k.shape[-2])
         w = torch.ones((), dtype=self.dtype, device=self.device) if weights is None else weights
         w = _as_batch('weights', w, self.device, k.shape[:-1], integer=None).to(self.dtype)   # (*batch, n)
-        ids = simhash(k, self.planes)                                              # (*batch, depth, n)
+        ids = _as_batch('ids', ids, self.device, (*self.batch_shape, self.depth, k.shape[-2]), integer=True)
         self.counts.scatter_add_(-1, ids, w.unsqueeze(-2).expand(ids.shape))
         self._add_sums(self.key_sums, ids, k, w)
         if v is not None: self._add_sums(self.value_sums, ids, v, w)

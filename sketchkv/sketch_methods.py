@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
-from .core import check_int, check_range, tensor_bytes, generator
+from .core import check_int, check_range, tensor_bytes
 from .cache import EvictLayer, Method, register, eviction_slack
-from .sketch import CountMinSketch, simhash, universal_family, universal_hash
+from .sketch import CountMinSketch, RaceSketch, universal_family, universal_hash
 
 # %% auto #0
-__all__ = ['PositionsMixin', 'layer_seed', 'batch_cms', 'received_mass', 'tie_ranks', 'SketchTopKLayer', 'SketchTopK', 'jaccard',
-           'bucket_tokens', 'fold', 'SketchAggregateLayer', 'SketchAggregate', 'SketchAggregateNaive']
+__all__ = ['PositionsMixin', 'layer_seed', 'charged_bytes', 'received_mass', 'tie_ranks', 'SketchTopKLayer', 'SketchTopK',
+           'jaccard', 'bucket_tokens', 'BucketSummary', 'PositionBuckets', 'SummaryMixin', 'SketchAggregateLayer',
+           'SketchAggregate', 'SketchAggregateNaive']
 
 # %% ../nbs/22_sketch_methods.ipynb #eb5eb2dc
 class PositionsMixin:
@@ -48,17 +49,9 @@ def layer_seed(seed:int, # the method's seed
     "Seed of one layer's hash functions, distinct for every (seed, layer) pair of models under 10007 layers."
     return seed * 10_007 + layer_idx
 
-def batch_cms(width:int, # counters per row
-              depth:int, # rows
-              batch:int, # batch size: one table per batch row
-              kv_heads:int, # one hash function set per KV head
-              seed:int, # seed of the hash functions
-              device=None): # where the tables live
-    "A `CountMinSketch` with batch_shape (batch, kv_heads) whose hash functions are per head, shared by the batch."
-    cms = CountMinSketch(width, depth, batch_shape=(kv_heads,), seed=seed, device=device)
-    cms.table = cms.table.expand(batch, *cms.table.shape).contiguous()  # (batch, kv_heads, depth, width)
-    cms.batch_shape = (batch, kv_heads)
-    return cms
+def charged_bytes(sketch): # a sketch whose batch_shape starts with the batch of requests
+    "The sketch's bytes with its shared hash parameters charged to every batch row, so a request pays what it would alone."
+    return sketch.memory_bytes() + (sketch.batch_shape[0] - 1) * sketch.hash_bytes()
 
 # %% ../nbs/22_sketch_methods.ipynb #26fe5fa2
 def received_mass(weights, # softmax weights (batch, kv_heads, groups, q, rows)
@@ -83,7 +76,8 @@ class SketchTopKLayer(PositionsMixin, EvictLayer):
         super().lazy_initialization(key_states, value_states)
         p, (b, kv) = self.policy, key_states.shape[:2]
         self.init_positions(key_states)
-        self.sketch = batch_cms(p.width, p.depth, b, kv, layer_seed(p.seed, self.layer_idx), key_states.device)
+        self.sketch = CountMinSketch(p.width, p.depth, batch_shape=(b, kv), seed=layer_seed(p.seed, self.layer_idx),
+                                     device=key_states.device)  # table (batch, kv_heads, depth, width)
 
     def observe(self, weights, query): # (batch, kv_heads, groups, q, rows), (batch, heads, q, head_dim)
         self.sync_positions()
@@ -97,8 +91,7 @@ class SketchTopKLayer(PositionsMixin, EvictLayer):
 
     def extra_bytes(self, rows:int): # rows held
         "The sketch (its shared hashes charged to every batch row) and the positions."
-        shared = tensor_bytes(self.sketch.a, self.sketch.b)
-        return self.sketch.memory_bytes() + (self.keys.shape[0] - 1) * shared + self.position_bytes(rows)
+        return charged_bytes(self.sketch) + self.position_bytes(rows)
 
     def capacity(self):
         "Rows that fit beside the sketch, computed once; a `ValueError` naming width and depth if none do."
@@ -109,13 +102,11 @@ class SketchTopKLayer(PositionsMixin, EvictLayer):
                                  f"no row of the layer's {self.budget_bytes()}-byte budget; lower width or depth, or raise budget")
         return self._capacity
 
-    def held(self): return [*super().held(), self.positions, self.real_seen, self.sketch.table, self.sketch.a, self.sketch.b]
+    def held(self): return [*super().held(), self.positions, self.real_seen, *self.sketch.held()]
 
     def _apply(self, fn): # fn of a batch-major tensor (beam reorder, batch selection)
         super()._apply(fn)
-        if not hasattr(self, 'sketch'): return
-        self.sketch.table = fn(self.sketch.table)  # (batch', kv_heads, depth, width)
-        self.sketch.batch_shape = tuple(self.sketch.table.shape[:2])
+        if hasattr(self, 'sketch'): self.sketch.map_batch(fn)
 
     def reset(self):
         super().reset()
@@ -130,6 +121,8 @@ class SketchTopK(Method):
     depth: int = 2 # sketch rows, each with its own hash; the estimate is their minimum
     recent: float = 0.5 # fraction of the kept rows that are the most recent tokens, as in `h2o`
     seed: int = 0 # seed of the hash functions (each layer draws its own)
+    family: ClassVar[str] = 'ours'
+    sketch_dims: ClassVar[tuple] = ('width', 'depth') # the parameters that size the Count-Min sketch
 
     def __post_init__(self):
         super().__post_init__()
@@ -157,38 +150,63 @@ def bucket_tokens(counts, # (batch, kv_heads, depth, buckets) token counts
     return mean(key_sums), mean(value_sums), (counts / counts.shape[2]).log().flatten(2)  # log 0 = -inf
 
 # %% ../nbs/22_sketch_methods.ipynb #e375f545
-def fold(counts, # (batch, kv_heads, depth, buckets), updated in place
-         key_sums, # (batch, kv_heads, depth, buckets, head_dim), updated in place
-         value_sums, # (batch, kv_heads, depth, buckets, head_dim), updated in place
-         ids, # bucket of every token in every row, (batch, kv_heads, depth, n)
-         keys, # (batch, kv_heads, n, head_dim)
-         values, # (batch, kv_heads, n, head_dim)
-         weights): # (batch, kv_heads, n): 1 for real tokens, 0 for padding
-    "Add the weighted tokens to their buckets in every row."
-    w = weights.to(counts.dtype)
-    counts.scatter_add_(-1, ids, w[:, :, None].expand(ids.shape))
-    for table, x in ((key_sums, keys), (value_sums, values)):
-        src = (x.to(table.dtype) * w[..., None])[:, :, None].expand(*ids.shape, x.shape[-1])  # (batch, kv_heads, depth, n, d)
-        table.scatter_add_(-2, ids[..., None].expand(src.shape), src)
+@dataclass(eq=False)
+class BucketSummary(RaceSketch):
+    "Tokens folded into SimHash buckets of their keys per (batch, KV head): counts, key and value sums, read as pseudo-tokens."
+    def __post_init__(self): super().__post_init__(); self.folded = 0  # rows folded so far, padding included
+
+    @classmethod
+    def for_layer(cls, key_states, value_states, bits:int, depth:int, seed:int): # a layer's first keys/values, sizes, seed
+        "A summary for a cache layer: batch_shape (batch, kv_heads), float32 sums of its keys and values."
+        b, kv, _, d = key_states.shape
+        return cls(d, bits, depth, batch_shape=(b, kv), seed=seed, device=key_states.device, value_dim=value_states.shape[-1])
+
+    def token_buckets(self, keys, positions): return self.bucket_ids(keys) # (batch, kv_heads, depth, n): the keys' SimHash
+
+    def add(self, keys, # (batch, kv_heads, n, head_dim)
+            values, # (batch, kv_heads, n, head_dim)
+            valid, # (batch, kv_heads, n): 1 or True for real tokens, 0 for padding
+            positions=None): # (batch, kv_heads, n) positions of the tokens, for a summary that hashes them
+        "Fold the tokens into their bucket in every row, padding with weight 0; returns `self`."
+        self.add_at(self.token_buckets(keys, positions), keys, values, valid.to(self.dtype))
+        self.folded += keys.shape[-2]
+        return self
+
+    def pseudo_tokens(self):
+        "Every bucket as a pseudo-token, `(keys, values, bias)` as `bucket_tokens` gives them; `None` before any fold."
+        return None if self.folded == 0 else bucket_tokens(self.counts, self.key_sums, self.value_sums)
+
+@dataclass(eq=False)
+class PositionBuckets(BucketSummary):
+    "A `BucketSummary` bucketing each token by a universal hash of its position, not of its key (the naive ablation)."
+    _hashes = ('a', 'b')
+    def _draw_hashes(self, g): self.a, self.b = universal_family((self.depth,), g) # (depth,) each, shared by the batch
+    def token_buckets(self, keys, positions): return universal_hash(positions.long(), self.a, self.b, 2 ** self.bits)
+
+# %% ../nbs/22_sketch_methods.ipynb #b7d2c4e1
+class SummaryMixin:
+    "For a cache layer holding a `BucketSummary` as `summary`: attention reads its pseudo-tokens, its tables follow the batch."
+    def attend_kv(self): return self.summary.pseudo_tokens()
+    @property
+    def folded(self): return self.summary.folded # rows folded into the summary so far
+    def held(self): return [*super().held(), *self.summary.held()]
+
+    def _apply(self, fn): # fn of a batch-major tensor (beam reorder, batch selection)
+        super()._apply(fn)
+        if hasattr(self, 'summary'): self.summary.map_batch(fn)
+
+    def reset(self):
+        super().reset(); self.__dict__.pop('summary', None)
 
 # %% ../nbs/22_sketch_methods.ipynb #9d0390a1
-class SketchAggregateLayer(PositionsMixin, EvictLayer):
-    "An exact recent window plus every older token folded into hashed buckets, attended as pseudo-tokens."
+class SketchAggregateLayer(SummaryMixin, PositionsMixin, EvictLayer):
+    "An exact recent window plus every older token folded into a `BucketSummary`, attended as pseudo-tokens."
     def lazy_initialization(self, key_states, value_states):
         super().lazy_initialization(key_states, value_states)
-        p, (b, kv, _, d), dev = self.policy, key_states.shape, key_states.device
-        shape = (b, kv, p.depth, 2 ** p.bits)  # (batch, kv_heads, depth, buckets)
-        self.counts = torch.zeros(shape, device=dev)
-        self.key_sums = torch.zeros(*shape, d, device=dev)
-        self.value_sums = torch.zeros(*shape, value_states.shape[-1], device=dev)
-        g, self.folded = generator(layer_seed(p.seed, self.layer_idx), 'cpu'), 0
-        if p.hashing == 'simhash': self.hashes = (torch.randn(kv, p.depth, p.bits, d, generator=g).to(dev),)
-        else: self.hashes = tuple(t.to(dev) for t in universal_family((kv, p.depth), g)); self.init_positions(key_states)
-
-    def bucket_ids(self, keys, positions): # (batch, kv_heads, n, head_dim), (batch, kv_heads, n) or None
-        "Bucket of each token in each row, (batch, kv_heads, depth, n): SimHash of its key, or a hash of its position."
-        if self.policy.hashing == 'simhash': return simhash(keys, self.hashes[0])
-        return universal_hash(positions.long(), *self.hashes, 2 ** self.policy.bits)
+        p = self.policy
+        kind = BucketSummary if p.hashing == 'simhash' else PositionBuckets
+        self.summary = kind.for_layer(key_states, value_states, p.bits, p.depth, layer_seed(p.seed, self.layer_idx))
+        if p.hashing == 'position': self.init_positions(key_states)
 
     def compress(self):
         if self.policy.hashing == 'position': self.sync_positions()
@@ -196,19 +214,15 @@ class SketchAggregateLayer(PositionsMixin, EvictLayer):
         if n <= 0: return
         n = min(self.rows, n + eviction_slack(self.window_rows()))  # fold a few rows more: the next steps only append
         k, v = self.keys[..., :n, :], self.values[..., :n, :]  # (batch, kv_heads, n, head_dim): the oldest rows
-        w = k.new_ones(k.shape[:3]) if self.valid is None else self.valid[..., :n]
+        valid = k.new_ones(k.shape[:3]) if self.valid is None else self.valid[..., :n]  # (batch, kv_heads, n)
         pos = getattr(self, 'positions', None)
-        ids = self.bucket_ids(k, None if pos is None else pos[..., :n])  # (batch, kv_heads, depth, n)
-        fold(self.counts, self.key_sums, self.value_sums, ids, k, v, w)
-        self.folded += n
+        self.summary.add(k, v, valid, None if pos is None else pos[..., :n])
         self.gather(torch.arange(n, self.rows, device=k.device).expand(*k.shape[:2], -1))
 
-    def attend_kv(self): return None if self.folded == 0 else bucket_tokens(self.counts, self.key_sums, self.value_sums)
-
     def extra_bytes(self, rows:int): # rows held
-        "The summary tables, the hash parameters (charged to every batch row) and, for position hashing, the positions."
+        "The summary (its hash parameters charged to every batch row) and, for position hashing, the positions."
         pos = self.position_bytes(rows) if getattr(self, 'positions', None) is not None else 0
-        return tensor_bytes(self.counts, self.key_sums, self.value_sums) + self.keys.shape[0] * tensor_bytes(self.hashes) + pos
+        return charged_bytes(self.summary) + pos
 
     def window_rows(self):
         "Rows of the exact window: `window`, or every row the summary leaves; a `ValueError` if they don't fit."
@@ -224,8 +238,7 @@ class SketchAggregateLayer(PositionsMixin, EvictLayer):
         self._window = cap if p.window is None else p.window
         return self._window
 
-    def held(self): return [*super().held(), self.counts, self.key_sums, self.value_sums, self.hashes,
-                            getattr(self, 'positions', None), getattr(self, 'real_seen', None)]
+    def held(self): return [*super().held(), getattr(self, 'positions', None), getattr(self, 'real_seen', None)]
 
     def reset(self):
         super().reset()
@@ -241,6 +254,8 @@ class SketchAggregate(Method):
     window: int|None = None # exact recent tokens; None: every row the budget leaves after the summary
     seed: int = 0 # seed of the hash functions (each layer draws its own)
     hashing: ClassVar[str] = 'simhash'
+    family: ClassVar[str] = 'ours'
+    sketch_dims: ClassVar[tuple] = ('bits', 'depth') # the parameters that size the summary: 2**bits buckets, depth rows
 
     def __post_init__(self):
         super().__post_init__()
