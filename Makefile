@@ -49,7 +49,7 @@ help:
 	@echo "make setup    create $(VENV) with the pinned dependencies (done by the targets above)"
 	@echo "make export   nbdev_export the notebooks into sketchkv/"
 	@echo "make readme   regenerate README.md from nbs/index.ipynb"
-	@echo "make clean    remove _proc/ and _site/;  make distclean  also removes $(VENV)"
+	@echo "make clean    remove _proc/ and _site/;  make distclean  also removes $(VENV) and .cache/"
 
 setup: $(STAMP)
 
@@ -87,8 +87,22 @@ sync: setup
 nbs/_quarto.yml: _quarto.yml
 	ln -sfn ../_quarto.yml $@
 
-docs: setup nbs/_quarto.yml
-	$(TEST_ENV) $(PY) .ci/docs.py --flags "$(TEST_FLAGS)" --n_workers $(DOCS_WORKERS) --timeout $(DOCS_TIMEOUT) $(DOCS_ARGS)
+# The site's math renderer, copied into _site/assets/ so that formulas render without the network: installed once
+# from the npm registry into .cache/<pin>/ (a rebuild reuses it; a new pin installs afresh).
+MATHJAX_PIN ?= mathjax@3.2.2
+MATHJAX_DIR := .cache/$(MATHJAX_PIN)/node_modules/mathjax
+MATHJAX_NEED := which the docs need to render formulas offline
+
+$(MATHJAX_DIR)/es5/tex-svg-full.js:
+	@command -v npm >/dev/null || { echo "make: installing $(MATHJAX_PIN) needs npm (Node.js), $(MATHJAX_NEED)"; exit 1; }
+	npm install --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
+	    --prefix .cache/$(MATHJAX_PIN) $(MATHJAX_PIN) \
+	    || { echo "make: could not install $(MATHJAX_PIN) from $$(npm config get registry), $(MATHJAX_NEED)"; exit 1; }
+	@test -f $@ || { echo "make: $(MATHJAX_PIN) was installed but lacks $@"; exit 1; }
+
+docs: setup nbs/_quarto.yml $(MATHJAX_DIR)/es5/tex-svg-full.js
+	$(TEST_ENV) $(PY) .ci/docs.py --flags "$(TEST_FLAGS)" --n_workers $(DOCS_WORKERS) --timeout $(DOCS_TIMEOUT) \
+	    --mathjax $(MATHJAX_DIR) $(DOCS_ARGS)
 
 check-site:
 	$(PY) .ci/check_site.py
@@ -103,4 +117,4 @@ clean:
 	rm -rf _proc _site
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .cache

@@ -9,6 +9,8 @@
 3. Render each _proc notebook with nbconvert into _site/<output-file> (the page nbdev/Quarto would write: the
    notebook's name without its number, e.g. 00_core.ipynb -> core.html), honouring the Quarto cell options
    `echo`, `output`, `include` and `output: asis`, with plots embedded as base64 PNG and a sidebar of every page.
+   Formulas are typeset by a copy of MathJax in _site/assets/ (`--mathjax`, installed by `make docs` from npm), so
+   pages opened as local files render them without the network.
 """
 import argparse, ast, copy, os, re, shutil, signal, sys, tempfile, time, traceback
 from html import escape as html_escape
@@ -22,6 +24,7 @@ from nbdev.doclinks import nbglob, _nbpath2html
 
 HERE = Path(__file__).resolve().parent
 SKIP_PARTS = ('.ipynb_checkpoints', '__pycache__')
+MATH_JS = 'assets/mathjax/tex-svg-full.js'  # MathJax 3 with every TeX extension and SVG output: one file, no fonts
 
 
 # ---------------------------------------------------------------------------------------------- 1. execute copies
@@ -165,7 +168,7 @@ def render(exporter, nb, out:Path, site:Path, pages, title, description, cfg, fo
     root = '' if here == site else os.path.relpath(site, here) + '/'
     res = {'metadata': {'name': title, 'path': str(here)},
            'skv': dict(css=(HERE/'site_template/skv/site.css').read_text(), root=root, title=title,
-                       description=inline_md(description), site_title=cfg.title, footer=footer,
+                       mathjax=root + MATH_JS, description=inline_md(description), site_title=cfg.title, footer=footer,
                        pages=[dict(title=p['title'], href=rel(p['page']), current=site/p['page'] == out) for p in pages])}
     html, _ = exporter.from_notebook_node(nb, resources=res)
     prefix = cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + '/'
@@ -189,9 +192,25 @@ def contents_nb(pages):
     return nb
 
 
+def mathjax_bundle(mathjax:Path):
+    "The single-file TeX-to-SVG bundle in npm package folder `mathjax`; exits saying how to get it if it is missing."
+    src = mathjax/'es5'/Path(MATH_JS).name
+    if not src.is_file():
+        sys.exit(f'docs: no MathJax bundle at {src}: pass --mathjax the folder of the npm package mathjax 3 '
+                 '(`make docs` installs it into .cache/)')
+    return src
+
+
+def copy_mathjax(mathjax:Path, site:Path):
+    "Copy MathJax's bundle and its licence from npm package folder `mathjax` to `MATH_JS` under `site`."
+    (site/MATH_JS).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(mathjax_bundle(mathjax), site/MATH_JS)
+    shutil.copy2(mathjax/'LICENSE', (site/MATH_JS).parent/'LICENSE')
+
+
 # ---------------------------------------------------------------------------------------------------- 3. the site
-def render_site(files, nbs:Path, site:Path, proc:Path, cfg):
-    "Render the processed copies in `proc` of notebooks `files` into `site`, with an index and a sidebar."
+def render_site(files, nbs:Path, site:Path, proc:Path, cfg, mathjax:Path):
+    "Render the processed copies in `proc` of notebooks `files` into `site`, with an index, a sidebar and MathJax."
     missing = [f.relative_to(nbs) for f in files if not (proc/f.relative_to(nbs)).exists()]
     if missing: sys.exit(f'docs: {proc.name}/ lacks {", ".join(map(str, missing))}: run without --render_only')
     pages = []
@@ -208,6 +227,7 @@ def render_site(files, nbs:Path, site:Path, proc:Path, cfg):
 
     if site.exists(): shutil.rmtree(site)
     site.mkdir()
+    copy_mathjax(mathjax, site)
     for f in proc.rglob('*'):  # images and other files the notebooks refer to
         if f.is_file() and f.suffix != '.ipynb' and f.name not in ('_quarto.yml', '_brand.yml'):
             (site/f.relative_to(proc)).parent.mkdir(parents=True, exist_ok=True)
@@ -255,7 +275,10 @@ def main():
     ap.add_argument('--keep_going', action='store_true', help='exit 0 even if a notebook raised while executing')
     ap.add_argument('--flags', default='slow', help='test flags whose cells run (the other tst_flags are skipped)')
     ap.add_argument('--render_only', action='store_true', help='only re-render _site/ from the existing _proc/')
+    ap.add_argument('--mathjax', type=Path, required=True,
+                    help='folder of the npm package mathjax 3, copied into the site (make docs passes it)')
     a = ap.parse_args()
+    mathjax_bundle(a.mathjax)  # fail before executing anything
 
     cfg = get_config()
     root, nbs = cfg.config_path, cfg.path('nbs_path')
@@ -270,7 +293,7 @@ def main():
     results = [] if a.render_only else execute_and_process(files, nbs, a.n_workers, a.timeout, skip)
     t2 = time.time()
 
-    n_pages = render_site(files, nbs, site, proc, cfg)
+    n_pages = render_site(files, nbs, site, proc, cfg, a.mathjax)
     t3 = time.time()
 
     errors = [(rel, e) for rel, _, errs in results for e in errs]

@@ -81,7 +81,7 @@ class SketchHybrid(Method):
     width: int = 256 # Count-Min counters per row (score='cms' only)
     seed: int = 0 # seed of the hyperplanes and hash functions (each layer draws its own)
     family: ClassVar[str] = 'ours'
-    sketch_dims: ClassVar[tuple] = ('width', 'depth') # the parameters that size the sketches (width: score='cms' only)
+    sketch_dims: ClassVar[tuple] = ('bits', 'depth') # the parameters that size the summary: 2**bits buckets, depth rows
 
     def __post_init__(self):
         super().__post_init__()

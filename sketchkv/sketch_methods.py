@@ -110,7 +110,7 @@ class SketchTopKLayer(PositionsMixin, EvictLayer):
 
     def reset(self):
         super().reset()
-        for a in ('_capacity', '_budget_bytes', 'sketch'): self.__dict__.pop(a, None)
+        for a in ('_capacity', 'sketch'): self.__dict__.pop(a, None)
 
 # %% ../nbs/22_sketch_methods.ipynb #eb5851b4
 @register('sketch-topk')
@@ -242,7 +242,7 @@ class SketchAggregateLayer(SummaryMixin, PositionsMixin, EvictLayer):
 
     def reset(self):
         super().reset()
-        for a in ('_window', '_budget_bytes', 'positions', 'real_seen'): self.__dict__.pop(a, None)
+        for a in ('_window', 'positions', 'real_seen'): self.__dict__.pop(a, None)
 
 # %% ../nbs/22_sketch_methods.ipynb #794a42bf
 @register('sketch-aggregate')
