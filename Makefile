@@ -91,13 +91,13 @@ nbs/_quarto.yml: _quarto.yml
 # from the npm registry into .cache/<pin>/ (a rebuild reuses it; a new pin installs afresh).
 MATHJAX_PIN ?= mathjax@3.2.2
 MATHJAX_DIR := .cache/$(MATHJAX_PIN)/node_modules/mathjax
-MATHJAX_NEED := which the docs need to render formulas offline
+MATHJAX_NEED := the docs carry MathJax so that formulas render offline
 
 $(MATHJAX_DIR)/es5/tex-svg-full.js:
-	@command -v npm >/dev/null || { echo "make: installing $(MATHJAX_PIN) needs npm (Node.js), $(MATHJAX_NEED)"; exit 1; }
+	@command -v npm >/dev/null || { echo "make: installing $(MATHJAX_PIN) needs npm (Node.js); $(MATHJAX_NEED)"; exit 1; }
 	npm install --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
 	    --prefix .cache/$(MATHJAX_PIN) $(MATHJAX_PIN) \
-	    || { echo "make: could not install $(MATHJAX_PIN) from $$(npm config get registry), $(MATHJAX_NEED)"; exit 1; }
+	    || { echo "make: could not install $(MATHJAX_PIN) from $$(npm config get registry); $(MATHJAX_NEED)"; exit 1; }
 	@test -f $@ || { echo "make: $(MATHJAX_PIN) was installed but lacks $@"; exit 1; }
 
 docs: setup nbs/_quarto.yml $(MATHJAX_DIR)/es5/tex-svg-full.js
