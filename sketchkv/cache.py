@@ -13,20 +13,21 @@ from transformers import AttentionInterface, Cache
 from transformers.cache_utils import CacheLayerMixin
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 from .core import check_range, check_int, tensor_bytes
+from .compat import (query_length, mask_query_length, crop_count, rope_hooks, update_kwargs, with_cache,
+                             check_finite, crop_refusal, warn_partial)
 
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_MODULES', 'FAMILIES', 'SUPPORTED', 'NewTokenMask', 'sketchkv_mask', 'hand_over', 'attended_layer',
            'attention_scale', 'grouped_attention', 'KVLayer', 'attention_bias', 'plain_attention', 'sketchkv_attention',
            'register', 'Method', 'Full', 'EvictLayer', 'eviction_slack', 'Window', 'SketchKVCache', 'install',
-           'uninstall', 'installed', 'make_method', 'make_cache', 'methods', 'generate_logits', 'banded_mask',
-           'masked_logits']
+           'uninstall', 'installed', 'make_method', 'make_cache', 'methods', 'generate_logits']
 
 # %% ../nbs/20_cache.ipynb #562cbcb4
 class NewTokenMask:
     "Causal and padding structure of the `q` tokens of one forward call; the full SDPA mask only on demand."
     def __init__(self, mask_kwargs:dict): # the keyword arguments transformers passed to the mask function
         self.kw = mask_kwargs
-        self.q = mask_kwargs['cache_position'].shape[0]
+        self.q = mask_query_length(mask_kwargs)  # 5.24 passes q_length, 5.2 cache_position
         am = mask_kwargs.get('attention_mask')
         self.has_padding = am is not None and not bool(am[:, -self.q:].all())
 
@@ -111,6 +112,7 @@ class KVLayer(CacheLayerMixin):
         "Append the new rows; return what attention sees (held rows, then new ones)."
         if not self.is_initialized: self.lazy_initialization(key_states, value_states)
         self.n_new = n = key_states.shape[-2]
+        if n > 1: check_finite(self, key_states, value_states)  # a prefill or a chunk; one-token steps pass unchecked
         self.keys = torch.cat([self.keys, key_states.to(self.keys.device)], dim=-2)
         self.values = torch.cat([self.values, value_states.to(self.values.device)], dim=-2)
         if self.valid is not None: self.valid = F.pad(self.valid, (0, n), value=True)
@@ -145,8 +147,22 @@ class KVLayer(CacheLayerMixin):
     def memory_bytes(self): return tensor_bytes(self.held())
     def full_memory_bytes(self): return self.seen * self.token_bytes
     def get_seq_length(self): return self.seen # tokens seen: positions continue from here
-    def get_max_cache_shape(self): return -1
-    def get_mask_sizes(self, cache_position): return self.rows + cache_position.shape[0], self.seen - self.rows
+    def get_max_length(self): return -1 # no most tokens (5.24's name; abstract there)
+    def get_max_cache_shape(self): return -1 # the same in 5.2's name
+    def get_mask_sizes(self, query_len): return self.rows + query_length(query_len), self.seen - self.rows # 5.24: an int; 5.2: cache_position
+
+    @property
+    def is_croppable(self): return self.rows == self.seen # every token seen still held: what 5.24 asks before assisted decoding
+    def holds_newest(self, n:int): return self.rows == self.seen and self.keys.shape[-2] >= n # the newest `n` tokens, exact
+    def crop(self, arg:int): # 5.24: minus the tokens to drop; 5.2: the tokens to keep (or minus those to drop)
+        "Forget the newest tokens (assisted and prompt-lookup decoding); a `NotImplementedError` if they are not all held exactly."
+        n = crop_count(arg, self.seen)
+        if n == 0: return
+        if not self.holds_newest(n): raise NotImplementedError(crop_refusal(self, arg, n))
+        self.drop_newest(n); self.seen -= n
+    def drop_newest(self, n:int): # rows to drop, the newest of `keys`
+        self.keys, self.values = self.keys[..., :-n, :], self.values[..., :-n, :]
+        if self.valid is not None: self.valid = self.valid[..., :-n]
 
     def reset(self):
         self.keys = self.values = self.valid = None
@@ -323,6 +339,12 @@ class EvictLayer(KVLayer):
         keep = s.topk(cap, dim=-1).indices.sort(-1).values  # (batch, kv_heads, cap), in position order
         self.gather(keep)
 
+    def drop_newest(self, n:int): # rows to drop, the newest
+        "Drop the newest `n` rows of every per-row tensor (shaped `(batch, kv_heads, rows, ...)`), not through `gather`."
+        shape = self.keys.shape[:3]
+        for name, val in list(vars(self).items()):
+            if isinstance(val, torch.Tensor) and val.shape[:3] == shape: setattr(self, name, val[:, :, :-n])
+
     def gather(self, keep): # (batch, kv_heads, kept) row indices
         "Keep only rows `keep` of every per-row tensor."
         idx = keep[..., None]
@@ -349,10 +371,12 @@ class SketchKVCache(Cache):
     def __init__(self, method:Method, num_layers:int, config=None): # method config, layer count, model's text config
         self.method = method if config is None else method.for_model(config)
         super().__init__(layers=self.method.new_layers(num_layers))
+        self.warned = False  # whether `warn_partial` has spoken for this cache
 
-    def update(self, key_states, value_states, layer_idx:int, cache_kwargs=None):
+    def update(self, key_states, value_states, layer_idx:int, cache_kwargs=None, **kwargs): # 5.24 passes `kwargs=`
         "Update layer `layer_idx` and hand it, with the keys it returns, to the attention call that follows."
-        keys, values = super().update(key_states, value_states, layer_idx, cache_kwargs)
+        if not self.warned: self.warned = warn_partial(self.method, self.layers[layer_idx])
+        keys, values = super().update(key_states, value_states, layer_idx, update_kwargs(cache_kwargs))
         hand_over(self, self.layers[layer_idx], keys)
         return keys, values
 
@@ -372,21 +396,21 @@ def _position_guard(module, args):
                          f"(learned positions cannot wrap); use a RoPE model to go further")
 
 def install(model): # a transformers model
-    "Select the 'sketchkv' attention on `model` and guard GPT-2's position table; idempotent, undone by `uninstall`."
+    "Select the 'sketchkv' attention on `model`, guard GPT-2's position table, record RoPE angles; idempotent, undone by `uninstall`."
     AttentionInterface.register('sketchkv', sketchkv_attention)
     AttentionMaskInterface.register('sketchkv', sketchkv_mask)
     if not hasattr(model, '_sketchkv'):  # first install: remember what to restore
         wpe = getattr(getattr(model, 'transformer', None), 'wpe', None)  # GPT-2's learned positions
-        hook = None if wpe is None else wpe.register_forward_pre_hook(_position_guard)
-        model._sketchkv = dict(attn=model.config._attn_implementation, hook=hook)
+        hooks = [] if wpe is None else [wpe.register_forward_pre_hook(_position_guard)]
+        model._sketchkv = dict(attn=model.config._attn_implementation, hooks=hooks + rope_hooks(model))
     model.set_attn_implementation('sketchkv')
     return model
 
 def uninstall(model): # a transformers model
-    "Undo `install`: the attention implementation `model` had before it, and no position guard (no-op if not installed)."
+    "Undo `install`: the attention implementation `model` had before it, and none of its hooks (no-op if not installed)."
     state = model.__dict__.pop('_sketchkv', None)
     if state is None: return model
-    if state['hook'] is not None: state['hook'].remove()
+    for hook in state['hooks']: hook.remove()
     model.set_attn_implementation(state['attn'])
     return model
 
@@ -427,24 +451,7 @@ def methods(): # no arguments
 @torch.no_grad()
 def generate_logits(model, input_ids, cache, new_tokens:int=32, attention_mask=None): # model, (b, n) ids, cache, steps, (b, n) mask
     "Greedy-decode `new_tokens` with `cache`; return (logits (b, new_tokens, vocab), generated ids (b, new_tokens), cache)."
-    out = model.generate(input_ids, attention_mask=attention_mask, past_key_values=cache, max_new_tokens=new_tokens,
+    out = model.generate(input_ids, attention_mask=attention_mask, **with_cache(model, cache), max_new_tokens=new_tokens,
                          min_new_tokens=new_tokens, do_sample=False, output_logits=True, return_dict_in_generate=True,
                          pad_token_id=model.config.pad_token_id)
     return torch.stack(out.logits, 1), out.sequences[:, input_ids.shape[1]:], cache
-
-# %% ../nbs/20_cache.ipynb #82e43cdd
-def banded_mask(n:int, prompt:int, keep, device=None): # total length, prompt length, fn: query position -> allowed key positions
-    "Float additive mask (1, 1, n, n): prompt tokens causal; decoded query i sees the key positions in `keep(i)`."
-    allowed = torch.ones(n, n, dtype=torch.bool, device=device).tril()
-    for i in range(prompt, n):
-        row = torch.zeros(n, dtype=torch.bool, device=device); row[keep(i)] = True
-        allowed[i] &= row
-    return torch.zeros(n, n, device=device).masked_fill(~allowed, float('-inf'))[None, None]
-
-@torch.no_grad()
-def masked_logits(model, ids, mask): # model, (1, n) ids, (1, 1, n, n) float mask
-    "Logits of one forward pass of `ids` under an explicit 4D mask (eager attention, no cache; the model's restored after)."
-    before = model.config._attn_implementation
-    model.set_attn_implementation('eager')
-    try: return model(ids, attention_mask=mask, use_cache=False).logits
-    finally: model.set_attn_implementation(before)

@@ -4,27 +4,40 @@
 
 # %% ../nbs/50_cli.ipynb #72f63cf3
 from __future__ import annotations
-import argparse, json, os, sys, time
+import argparse, contextlib, json, os, sys, time
 from pathlib import Path
 import torch
 from .core import seed_everything, check_range, check_int
 from .cache import make_cache, methods
 from .models import EMBEDDED
-from .experiments import check_run, fixed_budget, get_model, progress, set_quiet
+from .data import load_corpus
+from .metrics import passkey_trials
+from .experiments import (check_device, check_run, config_of, fixed_budget, get_model, model_checks, progress,
+                                  set_quiet, windows_of)
 from .tasks import TASKS
 from .grid import GRIDS, grid, run_grid
 from .tables import RESULTS_ENV, headline, markdown_table
-from .plots import save_plots
 
 # %% auto #0
-__all__ = ['SIZES', 'REPORT_NOTEBOOKS', 'DEMO_QUESTION', 'emit', 'cmd_methods', 'parse_value', 'parse_params', 'parse_budget',
-           'default_budget', 'cmd_run', 'notebooks_dir', 'execute_report', 'cmd_report', 'demo', 'parser', 'main']
+__all__ = ['SIZES', 'REPORT_NOTEBOOKS', 'DEMO_QUESTION', 'emit', 'UserError', 'user_errors', 'cmd_methods', 'parse_value',
+           'parse_params', 'parse_budget', 'default_budget', 'check_loaded', 'cmd_run', 'notebooks_dir',
+           'execute_report', 'cmd_report', 'demo', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/50_cli.ipynb #b975a933
 def emit(record:dict, out=None): # one result; the stream (default stdout)
     "Print `record` as one JSON line and flush."
     print(json.dumps(record, sort_keys=False), file=out or sys.stdout, flush=True)
     return record
+
+# %% ../nbs/50_cli.ipynb #a33827d7
+class UserError(Exception):
+    "A mistake in the command's arguments or inputs: `main` prints it as one line and exits with status 2."
+
+@contextlib.contextmanager
+def user_errors(): # no arguments
+    "Inside: a `ValueError` or `OSError` (what the checks and loaders raise) becomes a one-line `UserError`."
+    try: yield
+    except (ValueError, OSError) as e: raise UserError(' '.join(str(e).split()) or type(e).__name__) from e
 
 # %% ../nbs/50_cli.ipynb #ba6481f6
 def cmd_methods(args): # parsed arguments (none used)
@@ -48,6 +61,7 @@ def parse_params(items): # list of 'key=value' strings, or None
     for it in items or []:
         k, eq, v = it.partition('=')
         if not eq or not k.strip(): raise ValueError(f"param={it!r} must look like key=value, e.g. width=512")
+        if k.strip() in out: raise ValueError(f"param={it!r} sets {k.strip()!r} a second time")
         out[k.strip()] = parse_value(v)
     return out
 
@@ -67,12 +81,25 @@ def default_budget(method:str, budget=None): # cache name, the budget given (Non
 SIZES = {'ppl': ('corpus', 'context', 'windows'), 'passkey': ('context', 'trials', 'seed'),
          'speed': ('corpus', 'context', 'new_tokens')} # each task's options beyond the cache
 
+def check_loaded(cmd:str, model, tok, method:str, budget, params, sizes:dict): # the task, the loaded model, the cache, the task's sizes
+    "What only the loaded model can check: its own config, and the token windows or passkey prompts of the run."
+    check_run(cmd, method, budget, params, **sizes, **model_checks(model))
+    if cmd == 'passkey':
+        try: passkey_trials(tok, sizes['context'], sizes['trials'], sizes['seed'])
+        except ValueError as e: raise ValueError(f"context={sizes['context']} cannot hold a passkey prompt: {e}") from e
+    else:
+        n = sizes.get('windows', 1)
+        try: windows_of(tok, sizes['corpus'], sizes['context'], n)  # remembered for the run
+        except ValueError as e: raise ValueError(f"corpus={sizes['corpus']!r} is too short for windows={n} of context={sizes['context']}: {e}") from e
+
 def cmd_run(args): # parsed arguments of ppl, passkey or speed
     "Check the arguments, load the model, run one measurement and print its record."
-    params, budget = parse_params(args.param), default_budget(args.method, parse_budget(args.budget))
-    sizes = {k: getattr(args, k) for k in SIZES[args.cmd]}
-    check_run(args.cmd, args.method, budget, params, **sizes)
-    model, tok = get_model(args.model, args.device)
+    with user_errors():
+        params, budget = parse_params(args.param), default_budget(args.method, parse_budget(args.budget))
+        sizes = {k: getattr(args, k) for k in SIZES[args.cmd]}
+        check_run(args.cmd, args.method, budget, params, **sizes, config=config_of(args.model), device=check_device(args.device))
+        model, tok = get_model(args.model, args.device)
+        check_loaded(args.cmd, model, tok, args.method, budget, params, sizes)
     seed_everything(0)
     emit(dict(TASKS[args.cmd](model, tok, args.method, budget, params, **sizes), model=args.model))
 
@@ -105,8 +132,13 @@ def execute_report(out, nbs=None): # folder of results.jsonl, the notebooks' fol
 def cmd_report(args): # parsed arguments of report
     "Run the grid of `args.grid` into `args.out`, then plot and re-execute the report notebooks."
     import matplotlib; matplotlib.use('Agg')
+    from sketchkv.plots import save_plots  # matplotlib: only a report needs it
     model = args.model or ('tiny-llama' if args.grid == 'tiny' else EMBEDDED)
     t0 = time.perf_counter()
+    with user_errors():
+        if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"out={args.out!r} is a file, not a folder")
+        check_device(args.device); load_corpus(args.corpus); config_of(model)
+        get_model(model, args.device)  # the runs reuse it; a model that cannot load is named here
     records = run_grid(grid(args.grid), args.out, model, args.corpus, args.device)
     errors = sum('error' in r for r in records)
     if not args.no_plots: save_plots(records, args.out)
@@ -121,15 +153,13 @@ def cmd_report(args): # parsed arguments of report
 DEMO_QUESTION = "What does the `yield` statement do in a Python function?"
 
 def demo(model_name='smollm2-135m', methods_=('window', 'sketch-aggregate'), budget:float=0.2, # model, methods, budget
-         context:int=1024, windows:int=2, new_tokens:int=48, out=None): # window length, count, answer length, JSON stream
+         context:int=1024, windows:int=2, new_tokens:int=48, out=None, device=None): # window length, count, answer length, JSON stream, device
     "Perplexity on pydoc windows and a greedy answer, full cache vs compressed caches; one JSON line per method."
-    from sketchkv.models import load_model
-    from sketchkv.data import load_corpus, token_windows
     from sketchkv.metrics import streaming_ppl, perplexity, greedy_generate
     check_range('budget', budget, 0, 1, lo_open=True); check_int('context', context, lo=2)
     seed_everything(0)
-    model, tok = load_model(model_name)
-    ids = token_windows(tok, load_corpus('pydoc'), context, windows)
+    model, tok = get_model(model_name, device)
+    ids = windows_of(tok, 'pydoc', context, windows)
     chat = tok.apply_chat_template([{'role': 'user', 'content': DEMO_QUESTION}], add_generation_prompt=True, return_tensors='pt')
     chat = chat['input_ids'] if not isinstance(chat, torch.Tensor) else chat
     ppl_full = None
@@ -146,10 +176,24 @@ def demo(model_name='smollm2-135m', methods_=('window', 'sketch-aggregate'), bud
                   ppl=round(ppl, 3), ppl_ratio=round(ppl / ppl_full, 4), question=DEMO_QUESTION, answer=answer.strip(),
                   seconds=round(time.perf_counter() - t0, 1)), out)
 
+def cmd_demo(args): # parsed arguments of demo
+    "Check every method of the demo against the model, then run it."
+    names = tuple(args.method or ('window', 'sketch-aggregate'))
+    with user_errors():
+        sizes = dict(context=args.context, windows=args.windows, corpus='pydoc')
+        for m in names: check_run('ppl', m, args.budget, None, **sizes, config=config_of(args.model), device=check_device(args.device))
+        model, tok = get_model(args.model, args.device)
+        for m in names: check_loaded('ppl', model, tok, m, args.budget, None, sizes)
+    demo(args.model, names, args.budget, args.context, args.windows, device=args.device)
+
 # %% ../nbs/50_cli.ipynb #502e6bf0
+class _Parser(argparse.ArgumentParser):
+    "An argument parser whose errors are one line (argparse's own add the usage above them)."
+    def error(self, message): self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 def _common(sub:bool=False): # options of a subcommand (their defaults must not override the main parser's)
     "The options every subcommand takes."
-    p = argparse.ArgumentParser(add_help=False)
+    p = _Parser(add_help=False)
     p.add_argument('--quiet', action='store_true', default=argparse.SUPPRESS if sub else False, help='no progress bars')
     p.add_argument('--device', default=argparse.SUPPRESS if sub else None, help='cpu, cuda, cuda:1 (default: CUDA when present)')
     p.add_argument('--threads', type=int, default=argparse.SUPPRESS if sub else None,
@@ -171,7 +215,7 @@ def _run_parser(sub, name:str, help:str, context:int): # subparsers, task, help 
 # %% ../nbs/50_cli.ipynb #c170f668
 def parser(): # no arguments
     "The `sketchkv` argument parser."
-    p = argparse.ArgumentParser(prog='sketchkv', description='Fixed-budget KV caches built on sketches.', parents=[_common()])
+    p = _Parser(prog='sketchkv', description='Fixed-budget KV caches built on sketches.', parents=[_common()])
     sub = p.add_subparsers(dest='cmd', required=True)
     sub.add_parser('methods', help='list the registered methods and their parameters', parents=[_common(True)]).set_defaults(fn=cmd_methods)
     r = _run_parser(sub, 'ppl', 'streaming perplexity through the cache vs the full cache', 512)
@@ -196,14 +240,18 @@ def parser(): # no arguments
     d.add_argument('--budget', type=float, default=0.2)
     d.add_argument('--context', type=int, default=1024)
     d.add_argument('--windows', type=int, default=2)
-    d.set_defaults(fn=lambda a: demo(a.model, tuple(a.method or ('window', 'sketch-aggregate')), a.budget, a.context, a.windows))
+    d.set_defaults(fn=cmd_demo)
     return p
 
 def main(argv=None): # arguments (default: sys.argv)
     "Entry point of the `sketchkv` console script."
-    args = parser().parse_args(argv)
+    p = parser(); args = p.parse_args(argv)
     set_quiet(args.quiet)
     try:
-        if args.threads is not None: torch.set_num_threads(check_int('threads', args.threads, lo=1))
+        with user_errors():
+            if args.threads is not None: torch.set_num_threads(check_int('threads', args.threads, lo=1))
         args.fn(args)
-    except (ValueError, FileNotFoundError) as e: parser().exit(2, f"sketchkv: error: {e}\n")
+    except UserError as e: p.exit(2, f"sketchkv: error: {e}\n")
+    except (torch.cuda.OutOfMemoryError, MemoryError) as e:
+        p.exit(1, f"sketchkv: error: out of memory ({str(e).splitlines()[0] if str(e) else type(e).__name__}); use a shorter --context\n")
+    except KeyboardInterrupt: p.exit(130, "sketchkv: interrupted (a report resumes where it stopped when run again)\n")

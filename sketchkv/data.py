@@ -69,17 +69,26 @@ def _named_corpus(name:str):
     return text
 
 # %% ../nbs/02_data.ipynb #46d68a0c
-def load_corpus(name_or_path:str='pydoc'): # 'pydoc', 'wikitext2', 'pg19', or the path of a UTF-8 text file
+def _read_text(path:Path, corpus): # an existing file; the argument, for messages
+    "The UTF-8 text of `path`, or a `ValueError` naming `corpus` when it is not text."
+    data = path.read_bytes()
+    try: text = data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise ValueError(f"corpus={str(corpus)!r} is not UTF-8 text: byte {e.start} is {data[e.start]:#04x}") from None
+    if '\x00' in text: raise ValueError(f"corpus={str(corpus)!r} is not text: it holds a NUL byte at {text.index(chr(0))}")
+    return text
+
+def load_corpus(corpus:str='pydoc'): # 'pydoc', 'wikitext2', 'pg19', or the path of a UTF-8 text file
     "The text of a named evaluation corpus or of a text file, verified where a hash is known."
-    if name_or_path == 'pydoc': text = pydoc_text()
-    elif name_or_path in CORPUS_FILES: text = _named_corpus(name_or_path)
+    if corpus == 'pydoc': text = pydoc_text()
+    elif corpus in CORPUS_FILES: text = _named_corpus(corpus)
     else:
-        path = Path(name_or_path).expanduser()
+        path = Path(corpus).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"name_or_path={str(name_or_path)!r} is neither a corpus name "
+            raise FileNotFoundError(f"corpus={str(corpus)!r} is neither a corpus name "
                                     f"({', '.join(['pydoc', *CORPUS_FILES])}) nor an existing file")
-        text = path.read_text(encoding='utf-8')
-    if not text.strip(): raise ValueError(f"name_or_path={str(name_or_path)!r} holds no text")
+        text = _read_text(path, corpus)
+    if not text.strip(): raise ValueError(f"corpus={str(corpus)!r} holds no text")
     return text
 
 # %% ../nbs/02_data.ipynb #ddefcfc5

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 import torch
 from .core import check_int
+from .compat import with_cache
 
 # %% auto #0
 __all__ = ['feed', 'decode', 'greedy_tokens', 'forced_logits']
@@ -15,7 +16,7 @@ __all__ = ['feed', 'decode', 'greedy_tokens', 'forced_logits']
 def feed(model, cache, ids, start): # model, cache, (batch, q) token ids, position of the first: an int or (batch, 1)
     "Logits (batch, q, vocab) of one forward of `ids` at positions `start, start+1, ...` through `cache`."
     pos = torch.as_tensor(start, device=ids.device) + torch.arange(ids.shape[1], device=ids.device)  # (q,) or (batch, q)
-    return model(input_ids=ids, past_key_values=cache, position_ids=pos.expand(ids.shape[0], -1), use_cache=True).logits
+    return model(input_ids=ids, **with_cache(model, cache), position_ids=pos.expand(ids.shape[0], -1), use_cache=True).logits
 
 # %% ../nbs/03_decode.ipynb #914c2598
 def _prefill(model, cache, ids, latency):

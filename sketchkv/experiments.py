@@ -4,17 +4,20 @@
 
 # %% ../nbs/40_experiments.ipynb #05084162
 from __future__ import annotations
-import math, sys
+import math, os, sys
+from pathlib import Path
+import torch
 from tqdm import tqdm
 from .core import check_int, get_device
 from .cache import make_cache, make_method, methods
-from .models import EMBEDDED, load_model, tiny_model
+from .models import EMBEDDED, load_model, model_config, tiny_config, tiny_model
 from .data import load_corpus, token_windows
 from .metrics import MemoryTracker
 
 # %% auto #0
-__all__ = ['TINY_MODELS', 'TASK_NAMES', 'set_quiet', 'progress', 'ProgressMemory', 'get_model', 'is_press', 'check_method',
-           'cache_fn', 'fixed_budget', 'check_run', 'windows_of', 'rounded']
+__all__ = ['TINY_MODELS', 'ANSWER_TOKENS', 'TASK_NAMES', 'set_quiet', 'progress', 'ProgressMemory', 'check_device', 'get_model',
+           'is_press', 'check_method', 'cache_fn', 'fixed_budget', 'config_of', 'model_positions', 'check_positions',
+           'available_bytes', 'run_bytes', 'check_memory', 'check_run', 'model_checks', 'windows_of', 'rounded']
 
 # %% ../nbs/40_experiments.ipynb #eb8b9c5e
 _QUIET = False
@@ -43,9 +46,18 @@ class ProgressMemory(MemoryTracker):
 TINY_MODELS = {'tiny-llama': 'llama', 'tiny-gpt2': 'gpt2'} # hidden model names for tests
 _LOADED = {}
 
+def check_device(device=None): # None or 'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1', ...
+    "`device` as a `torch.device`, or a `ValueError` naming it when this machine has no such device."
+    try: dev = get_device(device)
+    except RuntimeError as e: raise ValueError(f"device={device!r} is not a device torch knows ({e}); use 'cpu' or 'cuda'") from e
+    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: torch sees {torch.cuda.device_count()} GPU(s) here")
+    if dev.type == 'mps' and not torch.backends.mps.is_available(): raise ValueError(f"device={device!r}: MPS is not available here")
+    return dev
+
 def get_model(name:str=EMBEDDED, device=None): # model name ('smollm2-135m', a Hub id, a folder, 'tiny-llama'); device
     "`(model, tokenizer)` for `name` on `device`, reusing the last one loaded."
-    key = (name, str(get_device(device)))
+    key = (name, str(check_device(device)))
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = tiny_model(TINY_MODELS[name], device=device) if name in TINY_MODELS else load_model(name, device)
@@ -61,6 +73,8 @@ def is_press(name:str): return name in _presses().press_names() # a cache name
 
 def check_method(method:str, budget=1.0, context=None, params=None): # name, budget, context length, method parameters
     "Raise a `ValueError` naming the argument unless `method` takes these arguments."
+    if clash := sorted({'budget', 'context_length'} & set(params or {})):
+        raise ValueError(f"params={params!r} repeats {clash}: give them as the run's budget and context")
     if is_press(method): return _presses().check_press(method, budget, params)
     names = [m['name'] for m in methods()]
     if method not in names:
@@ -80,11 +94,106 @@ def fixed_budget(method:str): # a cache name
     except ValueError: return True
     return False
 
+# %% ../nbs/40_experiments.ipynb #6e8d2b05
+def config_of(name:str=EMBEDDED): # as `get_model` takes it
+    "The config of model `name` without loading it (`None` when only loading a Hub id can tell)."
+    return tiny_config(TINY_MODELS[name]) if name in TINY_MODELS else model_config(name)
+
+# %% ../nbs/40_experiments.ipynb #0ec51e2a
+ANSWER_TOKENS = 8 # tokens of answer a passkey trial decodes
+_DECODED = {'ppl': lambda s: 0, 'passkey': lambda s: ANSWER_TOKENS, 'speed': lambda s: s['new_tokens'],
+            'attention': lambda s: s['steps'], 'stream': lambda s: 0} # positions a task feeds after its context
+
+def model_positions(config): # a transformers config
+    "`(positions, field, rotary)`: how many positions the model has, the config field saying so, whether they are RoPE's."
+    cfg = config.get_text_config(decoder=True)
+    rotary = bool(getattr(cfg, 'rope_parameters', None) or getattr(cfg, 'rope_theta', None))
+    for field in ('n_positions', 'max_position_embeddings'):
+        if vars(cfg).get(field): return int(vars(cfg)[field]), field, rotary
+    return None, None, rotary
+
+def check_positions(task:str, context:int, config, params=None, **sizes): # the task, its context, the model's config, the cache's parameters, the task's sizes
+    "Raise a `ValueError` naming `context` when a `task` run needs positions the model does not have."
+    limit, field, rotary = model_positions(config)
+    if limit is None or (task == 'stream' and (params or {}).get('rerotate') is True): return
+    decoded = 0 if rotary else _DECODED[task](sizes)
+    if context + decoded <= limit: return
+    what = f"context={context}" + (f" plus the {decoded} tokens decoded after it" if decoded else "")
+    why = "RoPE was never trained past them" if rotary else "its learned position table has no row past them"
+    raise ValueError(f"{what} needs {context + decoded} positions, but this {config.model_type} model has {limit} "
+                     f"(config.{field}): {why}; use a context of at most {limit - decoded}"
+                     + (" (only task 'stream' with method 'streaming' and rerotate=True goes past it)" if rotary else ""))
+
+# %% ../nbs/40_experiments.ipynb #5b9aa204
+def _cgroup_free():
+    "Bytes a cgroup v2 memory limit leaves this process, or `None` when there is none."
+    try:
+        limit = Path('/sys/fs/cgroup/memory.max').read_text().strip()
+        return None if limit == 'max' else int(limit) - int(Path('/sys/fs/cgroup/memory.current').read_text())
+    except (OSError, ValueError): return None
+
+def _system_available():
+    "Available system memory in bytes: psutil, else /proc/meminfo, else os.sysconf; `None` when none can tell."
+    try:
+        import psutil
+        return psutil.virtual_memory().available
+    except ImportError: pass
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError): pass
+    try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError): return None
+
+def available_bytes(device=None): # the device a run allocates on
+    "Bytes free for new tensors on `device` (`None` when this system cannot say)."
+    dev = check_device(device)
+    if dev.type == 'cuda': return torch.cuda.mem_get_info(dev)[0]
+    free = [b for b in (_system_available(), _cgroup_free()) if b is not None]
+    return min(free) if free else None
+
+# %% ../nbs/40_experiments.ipynb #0c3c955a
+_PREFILL = {'ppl': lambda method, context: context if method == 'full' else 1, 'passkey': lambda m, c: c,
+            'speed': lambda m, c: c, 'attention': lambda m, c: c, 'stream': lambda m, c: 1} # tokens fed in a run's first call
+
+def _scored(method:str, budget, context, params): # a checked cache name and its arguments
+    "Whether `method` materialises attention weights at prefill."
+    if is_press(method): return _presses().PRESSES[method][1]
+    return make_method(method, budget=budget, context_length=context, **(params or {})).new_layers(1)[0].need_weights
+
+def run_bytes(task:str, method:str, budget, params, config, # the task, the cache, the model's config
+              context:int, dtype_bytes:int=4, windows:int=1, **sizes): # its context; bytes per element; batch; other sizes
+    "Estimated peak bytes of a run beyond the weights: `dict(kv=..., attention=..., total=...)`."
+    cfg = config.get_text_config(decoder=True)
+    heads = cfg.num_attention_heads; kv_heads = getattr(cfg, 'num_key_value_heads', None) or heads
+    head_dim = getattr(cfg, 'head_dim', None) or cfg.hidden_size // heads
+    batch, n = windows if task == 'ppl' else 1, context + _DECODED[task](sizes)
+    kv = batch * 2 * cfg.num_hidden_layers * kv_heads * head_dim * n * dtype_bytes
+    q = _PREFILL[task](method, context)
+    bias = batch * q * q * 4 if q > 1 else 0
+    weights = 2 * batch * heads * q * q * 4 if q > 1 and _scored(method, budget, context, params) else 0
+    return dict(kv=kv, attention=bias + weights, total=kv + bias + weights, prefill=q)
+
+def _gb(b): return f"{b / 2**30:.1f} GiB" if b >= 2**27 else f"{b / 2**20:.1f} MiB"
+
+def check_memory(task:str, method:str, budget, params, config, context:int, # as `run_bytes`
+                 device=None, available=None, **sizes): # where the run allocates; bytes free there (None: measure)
+    "Raise a `ValueError` naming `context` when a run's estimated memory is more than `device` has free."
+    est, free = run_bytes(task, method, budget, params, config, context, **sizes), available
+    if free is None: free = available_bytes(device)
+    if free is None or est['total'] <= free: return est
+    extra = {'ppl': 'windows', 'speed': 'new_tokens', 'attention': 'steps'}.get(task)  # the size that multiplies the bytes
+    who = f"context={context}" + (f" with {extra}={sizes[extra]}" if extra and sizes.get(extra, 1) > 1 else '')
+    raise ValueError(f"{who} needs about {_gb(est['total'])} ({_gb(est['kv'])} of keys and values, {_gb(est['attention'])} "
+                     f"for one layer's attention over the {est['prefill']}-token prefill), but {check_device(device)} has "
+                     f"{_gb(free)} available; use a shorter context")
+
 # %% ../nbs/40_experiments.ipynb #76463b06
 TASK_NAMES = ('attention', 'passkey', 'ppl', 'speed', 'stream')
 
 def check_run(task:str, method:str, budget=1.0, params=None, # the task, and the cache
-              context:int=2, windows:int=1, trials:int=1, new_tokens:int=2, steps:int=1, segment:int=1, **_): # the task's sizes
+              context:int=2, windows:int=1, trials:int=1, new_tokens:int=2, steps:int=1, segment:int=1, seed:int=0, # the task's sizes
+              corpus=None, config=None, device=None, dtype_bytes:int=4): # its text; the model's config, device, bytes per element
     "Raise a `ValueError` naming the argument unless a `task` run with these arguments can start."
     if task not in TASK_NAMES: raise ValueError(f"task={task!r} is not one of {list(TASK_NAMES)}")
     check_int('context', context, lo=2)
@@ -92,7 +201,7 @@ def check_run(task:str, method:str, budget=1.0, params=None, # the task, and the
         check_int('windows', windows, lo=1)
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: it compresses the prompt only, so "
                                               f"streaming perplexity does not apply (use passkey)")
-    if task == 'passkey': check_int('trials', trials, lo=1)
+    if task == 'passkey': check_int('trials', trials, lo=1); check_int('seed', seed, lo=0)
     if task == 'speed': check_int('new_tokens', new_tokens, lo=2)
     if task == 'attention':
         check_int('steps', steps, lo=1)
@@ -103,6 +212,15 @@ def check_run(task:str, method:str, budget=1.0, params=None, # the task, and the
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: it compresses a prompt once, it "
                                               f"cannot stream")
     check_method(method, budget, context, params)
+    if corpus is not None: load_corpus(corpus)
+    if config is None: return
+    sizes = dict(windows=windows, new_tokens=new_tokens, steps=steps)
+    check_positions(task, context, config, params, **sizes)
+    check_memory(task, method, budget, params, config, context, device, dtype_bytes=dtype_bytes, **sizes)
+
+def model_checks(model): # a loaded model
+    "The `check_run` arguments that describe `model`."
+    return dict(config=model.config, device=model.device, dtype_bytes=model.dtype.itemsize)
 
 # %% ../nbs/40_experiments.ipynb #7a07e75c
 _WINDOWS = {}

@@ -12,7 +12,7 @@ from .core import get_device, cache_dir, quiet_hf, check_int
 
 # %% auto #0
 __all__ = ['SMOLLM2_GGUF', 'EMBEDDED', 'byte_tokenizer', 'tiny_config', 'tiny_model', 'smollm2_gguf', 'smollm2_dir',
-           'hub_reachable', 'load_model']
+           'hub_reachable', 'smollm2_tokenizer', 'load_model', 'model_config']
 
 # %% ../nbs/01_models.ipynb #f99a7f64
 def byte_tokenizer(): # no arguments
@@ -102,10 +102,12 @@ def _convert_gguf(gguf:Path, dest:Path):
     return dest
 
 # %% ../nbs/01_models.ipynb #fd9ce47b
+def _smollm2_dest(gguf:Path): return cache_dir()/f"smollm2-135m-{gguf.stat().st_size}" # where `gguf` is converted to
+
 def smollm2_dir(): # no arguments
     "The converted SmolLM2-135M folder in the cache, converting from the GGUF on first use."
     gguf = smollm2_gguf()
-    dest = cache_dir()/f"smollm2-135m-{gguf.stat().st_size}"
+    dest = _smollm2_dest(gguf)
     if not (dest/'model.safetensors').exists(): _convert_gguf(gguf, dest)
     return dest
 
@@ -126,9 +128,14 @@ def _fix_smollm2_tokens(tok): # the tokenizer converted from the GGUF file
     tok.eos_token = tok.pad_token = '<|im_end|>'
     return tok
 
-def _load_pretrained(src, device, dtype, local_only:bool):
+def smollm2_tokenizer(src=None): # the converted folder (default `smollm2_dir()`)
+    "The embedded model's tokenizer: `tokenizer.json` read as it is, the same ids in every transformers release."
+    from transformers import PreTrainedTokenizerFast
+    return _fix_smollm2_tokens(PreTrainedTokenizerFast.from_pretrained(src or smollm2_dir(), local_files_only=True))
+
+def _load_pretrained(src, device, dtype, local_only:bool, tok=None):
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(src, local_files_only=local_only)
+    tok = tok or AutoTokenizer.from_pretrained(src, local_files_only=local_only)
     model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, local_files_only=local_only)
     return model.to(device).eval(), tok
 
@@ -139,8 +146,8 @@ def load_model(name:str=EMBEDDED, # 'smollm2-135m' (embedded), a Hub id such as 
     quiet_hf()
     device = get_device(device)
     if name == EMBEDDED:
-        model, tok = _load_pretrained(smollm2_dir(), device, dtype, local_only=True)
-        return model, _fix_smollm2_tokens(tok)
+        src = smollm2_dir()
+        return _load_pretrained(src, device, dtype, local_only=True, tok=smollm2_tokenizer(src))
     if Path(name).expanduser().is_dir(): return _load_pretrained(Path(name).expanduser(), device, dtype, local_only=True)
     try: return _load_pretrained(name, device, dtype, local_only=True)
     except OSError: pass
@@ -148,3 +155,19 @@ def load_model(name:str=EMBEDDED, # 'smollm2-135m' (embedded), a Hub id such as 
         raise OSError(f"model {name!r} is not in the local Hugging Face cache and the Hub cannot be reached; "
                       f"offline, use the embedded model: load_model({EMBEDDED!r})")
     return _load_pretrained(name, device, dtype, local_only=False)
+
+# %% ../nbs/01_models.ipynb #aad76623
+def model_config(name:str=EMBEDDED): # as `load_model` takes it
+    "The transformers config of `name`, read without loading weights; `None` for a Hub id not in the local cache."
+    from transformers import AutoConfig
+    quiet_hf()
+    if name == EMBEDDED:
+        gguf = smollm2_gguf(); dest = _smollm2_dest(gguf)
+        if (dest/'config.json').exists(): return AutoConfig.from_pretrained(dest)
+        return AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path/'config.json').is_file(): raise FileNotFoundError(f"model={name!r} is a folder without config.json")
+        return AutoConfig.from_pretrained(path)
+    try: return AutoConfig.from_pretrained(name, local_files_only=True)
+    except OSError: return None

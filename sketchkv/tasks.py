@@ -11,7 +11,7 @@ from .baselines import next_positions
 from .decode import decode
 from .metrics import (MemoryTracker, LatencyTracker, streaming_ppl, stream_logits, perplexity, greedy_generate,
                               passkey_accuracy, peak_rss_bytes, attention_analysis)
-from .experiments import ProgressMemory, cache_fn, check_run, progress, rounded, windows_of
+from .experiments import ANSWER_TOKENS, ProgressMemory, cache_fn, check_run, model_checks, progress, rounded, windows_of
 
 # %% auto #0
 __all__ = ['TASKS', 'run_ppl', 'run_passkey', 'speed_fields', 'run_speed', 'AttentionProbe', 'run_attention', 'run_stream']
@@ -21,7 +21,7 @@ def run_ppl(model, tok, # model and tokenizer
             method:str='full', budget=1.0, params=None, # the cache
             corpus:str='pydoc', context:int=512, windows:int=1): # the text, window length and count
     "Streaming perplexity of `method` and of the full cache on the same windows: one record."
-    check_run('ppl', method, budget, params, context=context, windows=windows)
+    check_run('ppl', method, budget, params, context=context, windows=windows, corpus=corpus, **model_checks(model))
     fn, t0 = cache_fn(model, method, budget, context, params), time.perf_counter()
     ids = windows_of(tok, corpus, context, windows)  # (windows, context)
     one_call = method == 'full'
@@ -41,10 +41,10 @@ def run_passkey(model, tok, # model and tokenizer
                 method:str='full', budget=1.0, params=None, # the cache
                 context:int=1024, trials:int=5, seed:int=0): # prompt length, number of prompts, first seed
     "Passkey accuracy of `method` over `trials` seeded prompts of `context` tokens: one record."
-    check_run('passkey', method, budget, params, context=context, trials=trials)
+    check_run('passkey', method, budget, params, context=context, trials=trials, seed=seed, **model_checks(model))
     fn, t0 = cache_fn(model, method, budget, context, params), time.perf_counter()
-    mem = ProgressMemory(model.device, f'passkey {method}', trials * 8)  # the bar ticks once per answer token
-    try: pa = passkey_accuracy(model, tok, fn, context, trials, seed, max_new_tokens=8, memory=mem)
+    mem = ProgressMemory(model.device, f'passkey {method}', trials * ANSWER_TOKENS)  # the bar ticks once per answer token
+    try: pa = passkey_accuracy(model, tok, fn, context, trials, seed, max_new_tokens=ANSWER_TOKENS, memory=mem)
     finally: mem.close()
     return dict(task='passkey', method=method, budget=budget, params=params or {}, accuracy=rounded(pa['accuracy']),
                 trials=trials, context=context, kv_bytes=mem.cache_bytes, kv_bytes_full=mem.full_cache_bytes,
@@ -71,7 +71,7 @@ def run_speed(model, tok, # model and tokenizer
               method:str='full', budget=1.0, params=None, # the cache
               corpus:str='pydoc', context:int=1024, new_tokens:int=32): # the text, prompt length, tokens decoded
     "Decode speed and memory of `method` and of `DynamicCache` on the same prompt: one record."
-    check_run('speed', method, budget, params, context=context, new_tokens=new_tokens)
+    check_run('speed', method, budget, params, context=context, new_tokens=new_tokens, corpus=corpus, **model_checks(model))
     fn, t0 = cache_fn(model, method, budget, context, params), time.perf_counter()
     ids = windows_of(tok, corpus, context, 1)  # (1, context)
     greedy_generate(model, ids[:, :16], None, 2)  # warm-up
@@ -134,7 +134,7 @@ def run_attention(model, tok, # model and tokenizer
                   method:str='full', budget=1.0, params=None, # the cache
                   corpus:str='pydoc', context:int=512, steps:int=8): # the text, prefill length, decode steps compared
     "Per-layer attention agreement of `method` with the full cache on the same window: one record."
-    check_run('attention', method, budget, params, context=context, steps=steps)
+    check_run('attention', method, budget, params, context=context, steps=steps, corpus=corpus, **model_checks(model))
     t0, ids = time.perf_counter(), windows_of(tok, corpus, context + steps, 1)  # (1, context + steps)
     probes, mem = [], MemoryTracker(model.device)
     for name, b, p in ((method, budget, params), ('full', 1.0, None)):
@@ -159,7 +159,7 @@ def run_stream(model, tok, # model and tokenizer
                method:str='streaming', budget=1024, params=None, # the cache; an int budget is tokens per layer
                corpus:str='pg19', context:int=32768, segment:int=1024): # the text, tokens fed, tokens per reported segment
     "Per-segment perplexity, KV bytes and ms per token of one `context`-token stream through one cache: one record."
-    check_run('stream', method, budget, params, context=context, segment=segment)
+    check_run('stream', method, budget, params, context=context, segment=segment, corpus=corpus, **model_checks(model))
     t0, ids = time.perf_counter(), windows_of(tok, corpus, context, 1).to(model.device)  # (1, context)
     cache = make_cache(model, method, budget=budget, **(params or {}))
     pos = next_positions if (params or {}).get('rerotate') else None

@@ -13,13 +13,32 @@ from .core import test_allclose
 from .models import tiny_model
 from .cache import METHODS, register, methods, make_method, make_cache, generate_logits
 from .decode import forced_logits
+from .compat import with_cache
 
 # %% auto #0
-__all__ = ['LONG', 'METHOD_TABLE', 'PROMPT', 'NEW', 'BATCH_OPS', 'Row', 'check_table', 'registered', 'tiny_models', 'prompt_ids',
-           'left_padded', 'generate_watched', 'compresses', 'check_keeps_everything', 'check_compresses', 'token_bytes',
-           'keeps_every_token', 'budget_bytes', 'check_within_budget', 'reachable_tensors', 'reachable_bytes',
-           'check_memory', 'check_positions', 'check_padded_batch', 'beams', 'check_beams', 'check_batch_op',
-           'check_bad_params', 'check_row']
+__all__ = ['LONG', 'METHOD_TABLE', 'PROMPT', 'NEW', 'BATCH_OPS', 'MODES', 'banded_mask', 'masked_logits', 'Row', 'check_table',
+           'registered', 'tiny_models', 'prompt_ids', 'left_padded', 'generate_watched', 'compresses',
+           'check_keeps_everything', 'check_compresses', 'token_bytes', 'keeps_every_token', 'budget_bytes',
+           'check_within_budget', 'reachable_tensors', 'reachable_bytes', 'check_memory', 'check_positions',
+           'check_padded_batch', 'beams', 'check_beams', 'check_batch_op', 'lookup_prompt', 'counting_crops',
+           'generate_mode', 'check_generation_modes', 'check_lookup_outcome', 'check_bad_params', 'check_row']
+
+# %% ../nbs/25_testing.ipynb #82e43cdd
+def banded_mask(n:int, prompt:int, keep, device=None): # total length, prompt length, fn: query position -> allowed key positions
+    "Float additive mask (1, 1, n, n): prompt tokens causal; decoded query i sees the key positions in `keep(i)`."
+    allowed = torch.ones(n, n, dtype=torch.bool, device=device).tril()
+    for i in range(prompt, n):
+        row = torch.zeros(n, dtype=torch.bool, device=device); row[keep(i)] = True
+        allowed[i] &= row
+    return torch.zeros(n, n, device=device).masked_fill(~allowed, float('-inf'))[None, None]
+
+@torch.no_grad()
+def masked_logits(model, ids, mask): # model, (1, n) ids, (1, 1, n, n) float mask
+    "Logits of one forward pass of `ids` under an explicit 4D mask (eager attention, no cache; the model's restored after)."
+    before = model.config._attn_implementation
+    model.set_attn_implementation('eager')
+    try: return model(ids, attention_mask=mask, use_cache=False).logits
+    finally: model.set_attn_implementation(before)
 
 # %% ../nbs/25_testing.ipynb #f087592b
 @dataclass(frozen=True)
@@ -220,7 +239,7 @@ def check_positions(model, method:str, settings:dict, ids=None, new_tokens:int=N
             raise AssertionError(f"{label}: get_seq_length()={cache.get_seq_length()} after forward call {call}, "
                                  f"but {ids.shape[1] + call} tokens were fed")
     _, gen, cache = generate_watched(model, method, settings, ids, new_tokens, each)
-    got = model(gen[:, -1:], past_key_values=cache).logits[:, -1]  # generate's last token, not fed by generate
+    got = model(gen[:, -1:], **with_cache(model, cache)).logits[:, -1]  # generate's last token, not fed by generate
     each(cache, new_tokens)
     if oracle: test_allclose(got, model(torch.cat([ids, gen], 1)).logits[:, -1], atol=atol, msg=f"{label}: hand-fed token vs no cache:")
 
@@ -238,7 +257,7 @@ def check_padded_batch(model, tok, method:str, new_tokens:int=16, atol=1e-4, **p
 # %% ../nbs/25_testing.ipynb #3bb18881
 def beams(model, ids, cache, new_tokens:int=NEW): # model, (1, n) ids, cache, steps
     "Beam search with 2 beams returning both: `(sequences (2, n + steps), logits (2, steps, vocab))`."
-    out = model.generate(ids, past_key_values=cache, num_beams=2, num_return_sequences=2, max_new_tokens=new_tokens,
+    out = model.generate(ids, **with_cache(model, cache), num_beams=2, num_return_sequences=2, max_new_tokens=new_tokens,
                          min_new_tokens=new_tokens, do_sample=False, output_logits=True, return_dict_in_generate=True,
                          pad_token_id=model.config.pad_token_id)
     return out.sequences, torch.stack(out.logits, 1)
@@ -263,13 +282,63 @@ def check_batch_op(model, method:str, settings:dict, op:str='reorder_cache', # m
     rows, forced = torch.tensor(rows), prompt_ids(ids.shape[0], steps + 1, seed=1)  # (b, steps + 1) tokens fed
     moved, ref = make_cache(model, method, **settings), make_cache(model, method, **settings)
     for cache, x, t in ((moved, ids, forced), (ref, ids[rows], forced[rows])):
-        model(x, past_key_values=cache); model(t[:, :1], past_key_values=cache)
+        model(x, **with_cache(model, cache)); model(t[:, :1], **with_cache(model, cache))
     getattr(moved, op)(torch.tensor(arg) if isinstance(arg, (list, tuple)) else arg)
     if [l.keys.shape[0] for l in moved.layers] != [len(rows)] * len(moved.layers):
         raise AssertionError(f"{label}: batch sizes {[l.keys.shape[0] for l in moved.layers]} per layer, expected {len(rows)}")
     for i in range(1, steps + 1):
-        got, want = (model(forced[rows, i:i + 1], past_key_values=c).logits[:, -1] for c in (moved, ref))
+        got, want = (model(forced[rows, i:i + 1], **with_cache(model, c)).logits[:, -1] for c in (moved, ref))
         test_allclose(got, want, atol=atol, msg=f"{label}, step {i}, vs rows {rows.tolist()} throughout:")
+
+# %% ../nbs/25_testing.ipynb #8a776faf
+MODES = (('greedy', dict()), ('beam search', dict(num_beams=2, num_return_sequences=2)), # name, generate()'s arguments
+         ('sampling', dict(do_sample=True, top_k=50, num_return_sequences=2, repetition_penalty=1.3)),
+         ('prompt lookup', dict(prompt_lookup_num_tokens=3)))
+
+def lookup_prompt(n:int=PROMPT): return prompt_ids(n=10).repeat(1, n // 10) # (1, n) ids: a seeded 10-token phrase, repeated
+
+def counting_crops(cache): # any transformers Cache
+    "Wrap `cache.crop` so that it records the tokens each call took back; returns the list it appends to."
+    drops, crop = [], cache.crop
+    def spy(arg):
+        before = cache.get_seq_length(); crop(arg); drops.append(before - cache.get_seq_length())
+    cache.crop = spy
+    return drops
+
+@torch.no_grad()
+def generate_mode(model, ids, cache, mode:dict, new_tokens:int=NEW, seed:int=0): # (1, n) ids; a cache; generate()'s arguments
+    "The sequences (rows, n + new_tokens) `generate` gives through `cache` in one mode, seeded."
+    torch.manual_seed(seed)
+    return model.generate(ids, **with_cache(model, cache), max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                          pad_token_id=model.config.pad_token_id, **{'do_sample': False, **mode})
+
+def check_generation_modes(model, method:str, settings:dict, ids=None, new_tokens:int=NEW): # ids: (1, n)
+    "Test that every mode of `MODES` through `method` gives `DynamicCache`'s tokens, and that prompt lookup did crop."
+    ids = lookup_prompt() if ids is None else ids
+    for name, mode in MODES:
+        want = generate_mode(model, ids, DynamicCache(), mode, new_tokens)
+        cache = make_cache(model, method, **settings); drops = counting_crops(cache)
+        got = generate_mode(model, ids, cache, mode, new_tokens)
+        if not torch.equal(got, want):
+            raise AssertionError(f"{_label(model, method, settings)} {name}: {got.tolist()} vs DynamicCache's {want.tolist()}")
+        if mode.get('prompt_lookup_num_tokens') and not sum(drops):
+            raise AssertionError(f"{_label(model, method, settings)} {name}: crop took back no token, so nothing was tested")
+
+def check_lookup_outcome(model, method:str, settings:dict, ids=None, new_tokens:int=NEW): # ids: (1, n)
+    "Prompt lookup through a compressing setting: `'honoured'` or `'refused'` (an error about cropping); then a direct `crop(-1)`."
+    ids, label, cache = lookup_prompt() if ids is None else ids, _label(model, method, settings), make_cache(model, method, **settings)
+    try: generate_mode(model, ids, cache, dict(prompt_lookup_num_tokens=3), new_tokens); outcome = 'honoured'
+    except (NotImplementedError, ValueError) as e:
+        if 'crop' not in str(e): raise AssertionError(f"{label}: prompt lookup failed, but not about cropping: {e}")
+        outcome = 'refused'
+    seen = cache.get_seq_length()
+    try: cache.crop(-1)
+    except NotImplementedError as e:
+        if f"crop(-1)" not in str(e) or f"method {method!r}" not in str(e):
+            raise AssertionError(f"{label}: the crop error names neither crop(-1) nor method {method!r}: {e}")
+        return outcome
+    if cache.get_seq_length() != seen - 1: raise AssertionError(f"{label}: crop(-1) left {cache.get_seq_length()} of {seen} tokens")
+    return outcome
 
 # %% ../nbs/25_testing.ipynb #f1d61362
 def check_bad_params(method:str, row:Row): # registry name, its row
