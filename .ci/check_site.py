@@ -88,6 +88,10 @@ def offline_problems(site:Path):
     return problems, n_links
 
 
+# A traceback printed in an output; not the phrase quoted as a string in a cell's source (a test of the CLI's errors).
+TRACEBACK = re.compile(r"(?<!['\"])(?<!&#39;)(?<!&quot;)Traceback \(most recent call last\)")
+
+
 def main():
     nbs, site = ROOT/'nbs', ROOT/'_site'
     problems = []
@@ -114,7 +118,7 @@ def main():
     for p in sorted(have):
         text = (site/p).read_text(encoding='utf-8')
         if re.search(r'>\s*#\|', text): problems.append(f'{p} shows a raw `#|` cell directive')
-        if 'jp-OutputArea-output' in text and 'Traceback (most recent call last)' in text:
+        if 'jp-OutputArea-output' in text and TRACEBACK.search(text):
             problems.append(f'{p} shows a Python traceback')
 
     offline, n_links = offline_problems(site) if site.exists() else ([], 0)

@@ -188,7 +188,7 @@ class AdaptiveLayer(H2OLayer):
         self.ent, self.n_obs = (self.ent * self.n_obs + (h * real).sum((0, 2))) / n.clamp_min(1), n
 
     def budget_bytes(self): return self.pool.caps[self.pool_idx]
-    def need_bytes(self): return self.rows * self.token_bytes + self.extra_bytes(self.rows) # all rows held, with state
+    def need_bytes(self): return self.rows * self.token_bytes + self.flag_bytes(self.rows) + self.extra_bytes(self.rows) # all rows held, with padding flags and state
 
     def compress(self):
         "The last layer's call ends the step: there the pool re-divides the bytes and every layer evicts to its cap."

@@ -263,10 +263,10 @@ class QuantLayer(KVLayer):
         return torch.cat([k, keys], -2), torch.cat([v, values], -2)
 
     def compress(self):
-        "Quantise the oldest tail rows: all but `residual` at the first flush, then whole groups."
+        "Quantise the oldest tail rows: all but `residual` at the first flush (once a whole group is among them), then whole groups."
         group, tail = self.policy.group, self.keys.shape[-2] - self.policy.residual
         n = tail if not self.quantised else tail // group * group
-        if n > 0: self.flush(n, (-n) % group if not self.quantised else 0)
+        if n >= group: self.flush(n, (-n) % group if not self.quantised else 0)
 
     def flush(self, n:int, offset:int): # rows to move, pad rows before them to complete the first group
         "Move the `n` oldest tail rows to codes."

@@ -14,10 +14,10 @@ from transformers.cache_utils import CacheLayerMixin
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 from .core import check_range, check_int, tensor_bytes
 from .compat import (query_length, mask_query_length, crop_count, rope_hooks, update_kwargs, with_cache,
-                             check_finite, crop_refusal, warn_partial)
+                             check_finite, crop_refusal, warn_partial, SUPPORTED, position_guard)
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_MODULES', 'FAMILIES', 'SUPPORTED', 'NewTokenMask', 'sketchkv_mask', 'hand_over', 'attended_layer',
+__all__ = ['METHODS', 'METHOD_MODULES', 'FAMILIES', 'NewTokenMask', 'sketchkv_mask', 'hand_over', 'attended_layer',
            'attention_scale', 'grouped_attention', 'KVLayer', 'attention_bias', 'plain_attention', 'sketchkv_attention',
            'register', 'Method', 'Full', 'EvictLayer', 'eviction_slack', 'Window', 'SketchKVCache', 'install',
            'uninstall', 'installed', 'make_method', 'make_cache', 'methods', 'generate_logits']
@@ -31,12 +31,16 @@ class NewTokenMask:
         am = mask_kwargs.get('attention_mask')
         self.has_padding = am is not None and not bool(am[:, -self.q:].all())
 
+    def real(self, device): # the device of the queries
+        "Boolean `(batch, q)`: which new tokens are real (not padding); `None` without an attention mask."
+        am = self.kw.get('attention_mask')
+        return None if am is None else am[:, -self.q:].to(device=device, dtype=torch.bool)
+
     def block(self, device): # the device of the queries
         "Boolean `(batch|1, 1, q, q)`: new token i may see new token j (a pad query sees itself, so no row is empty)."
-        q, am = self.q, self.kw.get('attention_mask')
+        q, pad_ok = self.q, self.real(device)  # pad_ok: (batch, q), True for real tokens
         allowed = torch.ones(q, q, dtype=torch.bool, device=device).tril()  # (q, q)
-        if am is None: return allowed[None, None]
-        pad_ok = am[:, -q:].to(device=device, dtype=torch.bool)  # (batch, q): True for real tokens
+        if pad_ok is None: return allowed[None, None]
         eye = torch.eye(q, dtype=torch.bool, device=device)
         return (allowed & pad_ok[:, None, None, :]) | eye  # (batch, 1, q, q)
 
@@ -119,16 +123,15 @@ class KVLayer(CacheLayerMixin):
         self.seen += n
         return self.keys, self.values
 
-    def note_padding(self, new_block):
-        "Record which of the new rows are padding (from the new-token mask's last query row)."
-        real = new_block[:, 0, -1, :].to(self.keys.device)  # (batch, q): the last query sees every earlier real token
+    def note_padding(self, real): # (batch, q) bool: which new tokens are real, from the attention mask
+        "Record which of the new rows are padding."
         old = self.rows - self.n_new
         valid = self.valid[..., :old] if self.valid is not None else real.new_ones(*self.keys.shape[:2], old)
         self.valid = torch.cat([valid, real[:, None, :].expand(-1, self.keys.shape[1], -1)], -1)  # (batch, kv_heads, rows)
 
     def after_attention(self, weights, query, new_mask): # weights (b, kv, g, q, n) if need_weights, queries, NewTokenMask
         "The layer's step after attention: record which new rows are padding, observe, compress back to the budget."
-        if new_mask.has_padding: self.note_padding(new_mask.block(self.keys.device))
+        if new_mask.has_padding: self.note_padding(new_mask.real(self.keys.device))
         self.observe(weights, query)
         self.compress()
 
@@ -310,7 +313,7 @@ class EvictLayer(KVLayer):
         "(batch, kv_heads, rows) scores, higher kept; the default keeps the most recent."
         return torch.arange(self.rows, device=self.keys.device).float().expand(*self.keys.shape[:2], -1)
 
-    def extra_bytes(self, rows:int): return 0 # bytes of method state when holding `rows` rows (beyond keys/values/valid)
+    def extra_bytes(self, rows:int): return 0 # bytes of method state when holding `rows` rows (beyond keys, values and flags)
 
     def reset(self):
         super().reset(); self.__dict__.pop('_budget_tokens', None)  # a fractional budget is taken of the next prompt
@@ -322,10 +325,15 @@ class EvictLayer(KVLayer):
 
     def budget_bytes(self): return self.budget_tokens() * self.token_bytes # the budget, in bytes of the batch held now
 
+    def flag_bytes(self, rows:int): # rows to hold
+        "Bytes of the padding flags `rows` kept rows hold: none once fewer rows than any batch row's real tokens are kept."
+        if self.valid is None or int(self.valid.sum(-1).min()) >= rows: return 0  # padding is evicted first
+        return rows * self.valid[..., 0].numel()  # one bool per row, KV head and batch row
+
     def capacity(self): # no arguments
-        "The most rows whose keys, values and method state fit the byte budget."
-        rows = self.budget_bytes() // self.token_bytes
-        while rows > 0 and rows * self.token_bytes + self.extra_bytes(rows) > self.budget_bytes(): rows -= 1
+        "The most rows whose keys, values, padding flags and method state fit the byte budget."
+        rows, budget = self.budget_bytes() // self.token_bytes, self.budget_bytes()
+        while rows > 0 and rows * self.token_bytes + self.flag_bytes(rows) + self.extra_bytes(rows) > budget: rows -= 1
         return int(rows)
 
     def compress(self):
@@ -386,22 +394,13 @@ class SketchKVCache(Cache):
     def __repr__(self): return f"SketchKVCache({self.method})"
 
 # %% ../nbs/20_cache.ipynb #49855bb4
-SUPPORTED = ('gpt2', 'llama')
-
-def _position_guard(module, args):
-    "Forward pre-hook on a learned position table: a clear error instead of an IndexError past its end."
-    n = module.num_embeddings
-    if args[0].numel() and int(args[0].max()) >= n:
-        raise ValueError(f"position {int(args[0].max())} is past this model's max_position_embeddings={n} "
-                         f"(learned positions cannot wrap); use a RoPE model to go further")
-
 def install(model): # a transformers model
     "Select the 'sketchkv' attention on `model`, guard GPT-2's position table, record RoPE angles; idempotent, undone by `uninstall`."
     AttentionInterface.register('sketchkv', sketchkv_attention)
     AttentionMaskInterface.register('sketchkv', sketchkv_mask)
     if not hasattr(model, '_sketchkv'):  # first install: remember what to restore
         wpe = getattr(getattr(model, 'transformer', None), 'wpe', None)  # GPT-2's learned positions
-        hooks = [] if wpe is None else [wpe.register_forward_pre_hook(_position_guard)]
+        hooks = [] if wpe is None else [wpe.register_forward_pre_hook(position_guard)]
         model._sketchkv = dict(attn=model.config._attn_implementation, hooks=hooks + rope_hooks(model))
     model.set_attn_implementation('sketchkv')
     return model

@@ -9,8 +9,8 @@ import torch
 from transformers.cache_utils import DynamicLayer
 
 # %% auto #0
-__all__ = ['CROP_DROPS', 'query_length', 'mask_query_length', 'cache_kwarg', 'with_cache', 'crop_count', 'rope_hooks',
-           'update_kwargs', 'check_finite', 'crop_refusal', 'warn_partial']
+__all__ = ['CROP_DROPS', 'SUPPORTED', 'query_length', 'mask_query_length', 'cache_kwarg', 'with_cache', 'crop_count',
+           'rope_hooks', 'update_kwargs', 'position_guard', 'check_finite', 'crop_refusal', 'warn_partial']
 
 # %% ../nbs/04_compat.ipynb #a2e1e762
 def query_length(arg): # `get_mask_sizes`'s argument: 5.24's int, or 5.2's `cache_position` tensor (q,)
@@ -56,6 +56,17 @@ def rope_hooks(model): # a transformers model
 def update_kwargs(cache_kwargs): # what the model passed to `Cache.update` as `cache_kwargs` (5.24: None)
     "The `cache_kwargs` a layer's `update` gets: 5.2's as passed, else the recorded `cos`/`sin` of the current forward (or `{}`)."
     return cache_kwargs if cache_kwargs is not None else dict(getattr(_rope, 'kwargs', {}))
+
+# %% ../nbs/04_compat.ipynb #f8b3d5e0
+SUPPORTED = ('gpt2', 'llama')
+
+def position_guard(module, args):
+    "Forward pre-hook on a learned position table: a clear error instead of an IndexError past its end."
+    n = module.num_embeddings
+    if args[0].numel() and int(args[0].max()) >= n:
+        raise ValueError(f"position {int(args[0].max())} is past this model's max_position_embeddings={n} "
+                         f"(learned positions cannot wrap); use a RoPE model to go further")
+
 
 # %% ../nbs/04_compat.ipynb #56db72e6
 def check_finite(layer, key_states, value_states): # a layer; the new keys and values, (batch, kv_heads, n, head_dim)
