@@ -645,4 +645,5 @@ d = { 'settings': { 'branch': 'main',
                                   'sketchkv.testing.reachable_tensors': ('testing.html#reachable_tensors', 'sketchkv/testing.py'),
                                   'sketchkv.testing.registered': ('testing.html#registered', 'sketchkv/testing.py'),
                                   'sketchkv.testing.tiny_models': ('testing.html#tiny_models', 'sketchkv/testing.py'),
-                                  'sketchkv.testing.token_bytes': ('testing.html#token_bytes', 'sketchkv/testing.py')}}}
+                                  'sketchkv.testing.token_bytes': ('testing.html#token_bytes', 'sketchkv/testing.py'),
+                                  'sketchkv.testing.window_of': ('testing.html#window_of', 'sketchkv/testing.py')}}}

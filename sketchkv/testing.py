@@ -11,13 +11,13 @@ from transformers import Cache, DynamicCache
 from transformers.cache_utils import CacheLayerMixin
 from .core import test_allclose
 from .models import tiny_model
-from .cache import METHODS, register, methods, make_method, make_cache, generate_logits
+from .cache import METHODS, Window, register, methods, make_method, make_cache, generate_logits
 from .decode import forced_logits
 from .compat import with_cache
 
 # %% auto #0
 __all__ = ['LONG', 'METHOD_TABLE', 'PROMPT', 'NEW', 'BATCH_OPS', 'MODES', 'banded_mask', 'masked_logits', 'Row', 'check_table',
-           'registered', 'tiny_models', 'prompt_ids', 'left_padded', 'generate_watched', 'compresses',
+           'registered', 'window_of', 'tiny_models', 'prompt_ids', 'left_padded', 'generate_watched', 'compresses',
            'check_keeps_everything', 'check_compresses', 'token_bytes', 'keeps_every_token', 'budget_bytes',
            'check_within_budget', 'reachable_tensors', 'reachable_bytes', 'check_memory', 'check_positions',
            'check_padded_batch', 'beams', 'check_beams', 'check_batch_op', 'lookup_prompt', 'counting_crops',
@@ -102,6 +102,11 @@ def registered(name:str, cls): # registry name, a `Method` subclass
     register(name)(cls)
     try: yield cls
     finally: METHODS.pop(name, None)
+
+# %% ../nbs/25_testing.ipynb #b2e8d4f7
+def window_of(layer): # an EvictLayer subclass
+    "Test helper: a `window` config whose layers are `layer` (register it with `registered`)."
+    return type(f'{layer.__name__}Window', (Window,), {'new_layer': lambda self, i: layer(self, i)})
 
 # %% ../nbs/25_testing.ipynb #9fa538e5
 PROMPT, NEW = 40, 8  # prompt tokens and greedy tokens of a test run
