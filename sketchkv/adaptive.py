@@ -12,8 +12,8 @@ import torch
 from transformers import AttentionInterface
 from transformers.masking_utils import AttentionMaskInterface
 from .core import check_range, check_int, tensor_bytes
-from .cache import (EvictLayer, Method, register, make_cache, attention_scale, grouped_attention,
-                            sketchkv_attention, sketchkv_mask)
+from .cache import EvictLayer, Method, register, make_cache, attention_scale, sketchkv_attention, sketchkv_mask
+from .attention import grouped_attention
 from .baselines import H2OLayer
 from .metrics import stream_logits
 
@@ -180,9 +180,9 @@ class AdaptiveLayer(H2OLayer):
         self.ent = key_states.new_zeros(key_states.shape[1], dtype=torch.float32)  # (kv_heads,) mean entropy so far
         self.n_obs = torch.zeros_like(self.ent)  # (kv_heads,) real queries averaged into `ent`
 
-    def observe(self, weights, query): # (batch, kv_heads, groups, q, rows) softmax weights, queries
-        super().observe(weights, query)
-        h = entropy(weights).float()  # (batch, kv_heads, q)
+    def observe(self, mass, query): # the call's AttentionMass, queries
+        super().observe(mass, query)
+        h = mass.entropy  # (batch, kv_heads, q)
         real = h.new_ones(h.shape) if self.valid is None else self.valid[..., -h.shape[-1]:].float()  # (batch, kv_heads, q)
         n = self.n_obs + real.sum((0, 2))
         self.ent, self.n_obs = (self.ent * self.n_obs + (h * real).sum((0, 2))) / n.clamp_min(1), n

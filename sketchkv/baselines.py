@@ -131,8 +131,8 @@ class H2OLayer(EvictLayer):
         super().__init__(policy, layer_idx)
         self.acc = None  # (batch, kv_heads, rows) float32: attention received so far
 
-    def observe(self, weights, query): # (batch, kv_heads, groups, q, rows) softmax weights, queries
-        w = weights[..., :self.rows].sum((2, 3), dtype=torch.float32)  # (batch, kv_heads, rows)
+    def observe(self, mass, query): # the call's AttentionMass, queries
+        w = mass.received[..., :self.rows]  # (batch, kv_heads, rows): the held rows' mass, pseudo-tokens left out
         self.acc = w if self.acc is None else F.pad(self.acc, (0, self.rows - self.acc.shape[-1])) + w
 
     def score(self):

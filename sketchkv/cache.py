@@ -13,14 +13,15 @@ from transformers import AttentionInterface, Cache
 from transformers.cache_utils import CacheLayerMixin
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 from .core import check_range, check_int, tensor_bytes
+from .attention import grouped_attention, attention_mass
 from .compat import (query_length, mask_query_length, crop_count, rope_hooks, update_kwargs, with_cache,
                              check_finite, crop_refusal, warn_partial, SUPPORTED, position_guard)
 
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_MODULES', 'FAMILIES', 'NewTokenMask', 'sketchkv_mask', 'hand_over', 'attended_layer',
-           'attention_scale', 'grouped_attention', 'KVLayer', 'attention_bias', 'plain_attention', 'sketchkv_attention',
-           'register', 'Method', 'Full', 'EvictLayer', 'eviction_slack', 'Window', 'SketchKVCache', 'install',
-           'uninstall', 'installed', 'make_method', 'make_cache', 'methods', 'generate_logits']
+           'attention_scale', 'KVLayer', 'attention_bias', 'plain_attention', 'sketchkv_attention', 'register',
+           'Method', 'Full', 'EvictLayer', 'eviction_slack', 'Window', 'SketchKVCache', 'install', 'uninstall',
+           'installed', 'make_method', 'make_cache', 'methods', 'generate_logits']
 
 # %% ../nbs/20_cache.ipynb #562cbcb4
 class NewTokenMask:
@@ -79,24 +80,6 @@ def attention_scale(module, head_dim:int, scaling=None): # attention module, hea
     if getattr(module, 'scale_attn_by_inverse_layer_idx', False): s /= float(module.layer_idx + 1)
     return s
 
-# %% ../nbs/20_cache.ipynb #a76e372f
-def grouped_attention(query, key, value, bias, scale:float, need_weights:bool=False):
-    "Attention of `query` (b, h, q, d) over `key`/`value` (b, kv, n, d) with additive `bias` (or `None`); optional weights (b, kv, g, q, n)."
-    b, h, q, d = query.shape
-    kv = key.shape[1]; g = h // kv
-    if not need_weights:
-        if bias is not None and bias.shape[1] == kv and g > 1: bias = bias.repeat_interleave(g, 1)  # -> (b, heads, q, n)
-        bias = None if bias is None else bias.to(query.dtype)
-        out = F.scaled_dot_product_attention(query, key, value, attn_mask=bias, scale=scale, enable_gqa=g > 1)
-        return out, None
-    qg = query.reshape(b, kv, g * q, d)  # (batch, kv_heads, groups*q, head_dim)
-    logits = (qg @ key.transpose(-1, -2)).float() * scale  # (batch, kv_heads, groups*q, n)
-    logits = logits.reshape(b, kv, g, q, -1)  # (batch, kv_heads, groups, q, n)
-    if bias is not None: logits = logits + bias.float().reshape(bias.shape[0], -1, 1, q, bias.shape[-1])
-    weights = logits.softmax(-1)  # (batch, kv_heads, groups, q, n)
-    out = (weights.to(value.dtype).reshape(b, kv, g * q, -1) @ value).reshape(b, h, q, -1)  # (batch, heads, q, head_dim)
-    return out, weights
-
 # %% ../nbs/20_cache.ipynb #989dd50d
 class KVLayer(CacheLayerMixin):
     "One layer's exact rows plus the hooks compressing methods override."
@@ -129,15 +112,15 @@ class KVLayer(CacheLayerMixin):
         valid = self.valid[..., :old] if self.valid is not None else real.new_ones(*self.keys.shape[:2], old)
         self.valid = torch.cat([valid, real[:, None, :].expand(-1, self.keys.shape[1], -1)], -1)  # (batch, kv_heads, rows)
 
-    def after_attention(self, weights, query, new_mask): # weights (b, kv, g, q, n) if need_weights, queries, NewTokenMask
+    def after_attention(self, mass, query, new_mask): # an AttentionMass if need_weights (else None), queries, NewTokenMask
         "The layer's step after attention: record which new rows are padding, observe, compress back to the budget."
         if new_mask.has_padding: self.note_padding(new_mask.real(self.keys.device))
-        self.observe(weights, query)
+        self.observe(mass, query)
         self.compress()
 
     def attend_kv(self): return None # extra pseudo-tokens `(keys, values, bias)` attended after the held rows, or `None`
 
-    def observe(self, weights, query): pass # attention weights (b, kv, g, q, n) if need_weights, and the queries
+    def observe(self, mass, query): pass # the call's AttentionMass if need_weights (else None), and the queries
     def compress(self): pass # enforce the budget after the step
 
     @property
@@ -214,8 +197,11 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
     if extra is not None:
         key, value = torch.cat([key, extra[0].to(key.dtype)], -2), torch.cat([value, extra[1].to(value.dtype)], -2)
     bias = attention_bias(layer, attention_mask, None if extra is None else extra[2], query.device)
-    out, weights = grouped_attention(query, key, value, bias, scale, need_weights=layer.need_weights)
-    layer.after_attention(weights, query, attention_mask)
+    out, _ = grouped_attention(query, key, value, bias, scale)  # SDPA, for every method
+    real = attention_mask.real(query.device) if attention_mask.has_padding else None  # (batch, q) or None
+    n_extra = 0 if extra is None else extra[0].shape[-2]  # pseudo-token columns, after the rows
+    mass = attention_mass(query, key, bias, scale, real, n_extra) if layer.need_weights else None  # beside SDPA, in chunks
+    layer.after_attention(mass, query, attention_mask)
     return out.transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
 
 # %% ../nbs/20_cache.ipynb #4ede90d8

@@ -11,7 +11,7 @@ from .core import seed_everything, check_range, check_int
 from .cache import make_cache, methods
 from .models import EMBEDDED
 from .data import load_corpus
-from .metrics import passkey_trials
+from .retrieval import TRIALS
 from .experiments import (check_device, check_run, config_of, fixed_budget, get_model, model_checks, progress,
                                   set_quiet, windows_of)
 from .tasks import TASKS
@@ -20,7 +20,7 @@ from .tables import RESULTS_ENV, headline, markdown_table
 
 # %% auto #0
 __all__ = ['SIZES', 'REPORT_NOTEBOOKS', 'DEMO_QUESTION', 'emit', 'UserError', 'user_errors', 'cmd_methods', 'parse_value',
-           'parse_params', 'parse_budget', 'default_budget', 'check_loaded', 'cmd_run', 'notebooks_dir',
+           'parse_params', 'parse_budget', 'default_budget', 'parse_part', 'check_loaded', 'cmd_run', 'notebooks_dir',
            'execute_report', 'cmd_report', 'demo', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/50_cli.ipynb #b975a933
@@ -77,31 +77,40 @@ def default_budget(method:str, budget=None): # cache name, the budget given (Non
     "The budget given, else 1.0 for methods of fixed size and 0.2 for the others."
     return budget if budget is not None else 1.0 if fixed_budget(method) else 0.2
 
+def parse_part(s:str): # the --part text, e.g. '1/2'
+    "`(part, parts)` of 'I/N': share I (from 0) of N."
+    i, slash, n = s.partition('/')
+    try: part, parts = int(i), int(n)
+    except ValueError: raise ValueError(f"part={s!r} must look like I/N, e.g. 0/2 (share I, from 0, of N)") from None
+    if not slash or parts < 1 or not 0 <= part < parts: raise ValueError(f"part={s!r} must be I/N with N >= 1 and 0 <= I < N")
+    return part, parts
+
 # %% ../nbs/50_cli.ipynb #a76aa2b4
-SIZES = {'ppl': ('corpus', 'context', 'windows'), 'passkey': ('context', 'trials', 'seed'),
-         'speed': ('corpus', 'context', 'new_tokens')} # each task's options beyond the cache
+SIZES = {'ppl': ('corpus', 'context', 'windows', 'new_tokens'), 'passkey': ('context', 'trials', 'seed'),
+         'multikey': ('context', 'trials', 'seed'), 'speed': ('corpus', 'context', 'new_tokens', 'rounds')} # each task's options beyond the cache
 
 def check_loaded(cmd:str, model, tok, method:str, budget, params, sizes:dict): # the task, the loaded model, the cache, the task's sizes
     "What only the loaded model can check: its own config, and the token windows or passkey prompts of the run."
     check_run(cmd, method, budget, params, **sizes, **model_checks(model))
-    if cmd == 'passkey':
-        try: passkey_trials(tok, sizes['context'], sizes['trials'], sizes['seed'])
-        except ValueError as e: raise ValueError(f"context={sizes['context']} cannot hold a passkey prompt: {e}") from e
+    if cmd in TRIALS:
+        try: TRIALS[cmd](tok, sizes['context'], sizes['trials'], sizes['seed'])
+        except ValueError as e: raise ValueError(f"context={sizes['context']} cannot hold a {cmd} prompt: {e}") from e
     else:
         n = sizes.get('windows', 1)
         try: windows_of(tok, sizes['corpus'], sizes['context'], n)  # remembered for the run
         except ValueError as e: raise ValueError(f"corpus={sizes['corpus']!r} is too short for windows={n} of context={sizes['context']}: {e}") from e
 
-def cmd_run(args): # parsed arguments of ppl, passkey or speed
-    "Check the arguments, load the model, run one measurement and print its record."
+def cmd_run(args): # parsed arguments of ppl, passkey, multikey or speed
+    "Check the arguments for every `--method`, load the model, run each measurement in turn and print its record."
+    names, given = args.method or ['full'], parse_budget(args.budget)
     with user_errors():
-        params, budget = parse_params(args.param), default_budget(args.method, parse_budget(args.budget))
-        sizes = {k: getattr(args, k) for k in SIZES[args.cmd]}
-        check_run(args.cmd, args.method, budget, params, **sizes, config=config_of(args.model), device=check_device(args.device))
+        params, sizes = parse_params(args.param), {k: getattr(args, k) for k in SIZES[args.cmd]}
+        for m in names: check_run(args.cmd, m, default_budget(m, given), params, **sizes, config=config_of(args.model), device=check_device(args.device))
         model, tok = get_model(args.model, args.device)
-        check_loaded(args.cmd, model, tok, args.method, budget, params, sizes)
-    seed_everything(0)
-    emit(dict(TASKS[args.cmd](model, tok, args.method, budget, params, **sizes), model=args.model))
+        for m in names: check_loaded(args.cmd, model, tok, m, default_budget(m, given), params, sizes)
+    for m in names:
+        seed_everything(0)
+        emit(dict(TASKS[args.cmd](model, tok, m, default_budget(m, given), params, **sizes), model=args.model))
 
 # %% ../nbs/50_cli.ipynb #3e39adbb
 REPORT_NOTEBOOKS = ('60_baseline', '61_sketch_grid', '62_comparison', '63_attention', '64_scaling', '70_report')
@@ -138,8 +147,9 @@ def cmd_report(args): # parsed arguments of report
     with user_errors():
         if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"out={args.out!r} is a file, not a folder")
         check_device(args.device); load_corpus(args.corpus); config_of(model)
+        part, parts = parse_part(args.part)
         get_model(model, args.device)  # the runs reuse it; a model that cannot load is named here
-    records = run_grid(grid(args.grid), args.out, model, args.corpus, args.device)
+    records = run_grid(grid(args.grid), args.out, model, args.corpus, args.device, part=part, parts=parts)
     errors = sum('error' in r for r in records)
     if not args.no_plots: save_plots(records, args.out)
     print(markdown_table(headline(records)), file=sys.stderr)
@@ -204,7 +214,8 @@ def _run_parser(sub, name:str, help:str, context:int): # subparsers, task, help 
     "A subparser for one measurement."
     p = sub.add_parser(name, help=help, parents=[_common(True)])
     p.add_argument('--model', default=EMBEDDED, help='model name (default: the embedded SmolLM2-135M), Hub id or folder')
-    p.add_argument('--method', default='full', help='a registry method (sketchkv methods) or a kvpress press (kvpress-snapkv, ...)')
+    p.add_argument('--method', action='append', help='a registry method (sketchkv methods) or a kvpress press (kvpress-snapkv, ...); '
+                   'repeat it to measure several in one run, one record each (default: full)')
     fixed = ', '.join(m['name'] for m in methods() if fixed_budget(m['name']))
     p.add_argument('--budget', default=None, help=f'fraction of the full cache, or tokens (default 0.2; 1.0 for {fixed})')
     p.add_argument('--param', action='append', metavar='K=V', help='a method parameter (repeatable)')
@@ -220,10 +231,13 @@ def parser(): # no arguments
     sub.add_parser('methods', help='list the registered methods and their parameters', parents=[_common(True)]).set_defaults(fn=cmd_methods)
     r = _run_parser(sub, 'ppl', 'streaming perplexity through the cache vs the full cache', 512)
     r.add_argument('--corpus', default='pydoc'); r.add_argument('--windows', type=int, default=1)
-    r = _run_parser(sub, 'passkey', 'passkey retrieval, the prompt compressed at prefill', 1024)
-    r.add_argument('--trials', type=int, default=5); r.add_argument('--seed', type=int, default=0)
-    r = _run_parser(sub, 'speed', 'decode tokens/s and memory vs the full cache', 1024)
+    r.add_argument('--new-tokens', dest='new_tokens', type=int, default=32, help='greedy continuation after each window, scored against the full cache')
+    for name, what in (('passkey', 'passkey retrieval'), ('multikey', 'multi-key needle retrieval')):
+        r = _run_parser(sub, name, f'{what}, the prompt compressed at prefill', 1024)
+        r.add_argument('--trials', type=int, default=5); r.add_argument('--seed', type=int, default=0)
+    r = _run_parser(sub, 'speed', 'decode tokens/s, prefill time and memory vs the full cache, in alternating rounds', 1024)
     r.add_argument('--corpus', default='pydoc'); r.add_argument('--new-tokens', dest='new_tokens', type=int, default=32)
+    r.add_argument('--rounds', type=int, default=3, help='alternating rounds of the method and the full cache')
     g = sub.add_parser('report', help='run the experiment grid into OUT/results.jsonl (resumable), then plot', parents=[_common(True)])
     m = g.add_mutually_exclusive_group()
     m.add_argument('--quick', dest='grid', action='store_const', const='quick', help=f"the small grid (default; {len(grid('quick'))} runs; their measured time is in the report)")
@@ -233,6 +247,7 @@ def parser(): # no arguments
     g.add_argument('--model', default=None, help='model name (default: the embedded SmolLM2-135M)')
     g.add_argument('--corpus', default='pydoc'); g.add_argument('--no-plots', action='store_true', help='skip the plots')
     g.add_argument('--no-notebooks', action='store_true', help='do not re-execute the report notebooks on the results')
+    g.add_argument('--part', default='0/1', metavar='I/N', help='run share I (from 0) of N; start N processes, one per share, on the same --out')
     g.set_defaults(fn=cmd_report, grid='quick')
     d = sub.add_parser('demo', help='perplexity and a greedy answer, full cache vs compressed (the main job)', parents=[_common(True)])
     d.add_argument('--model', default='smollm2-135m')

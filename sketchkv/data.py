@@ -11,7 +11,7 @@ from .core import check_int, shared_data_dir
 from .models import hub_reachable
 
 # %% auto #0
-__all__ = ['CORPUS_FILES', 'pydoc_text', 'load_corpus', 'token_windows']
+__all__ = ['CORPUS_FILES', 'pydoc_text', 'load_corpus', 'token_windows', 'spread_windows']
 
 # %% ../nbs/02_data.ipynb #b5ebd1d6
 def pydoc_text(): # no arguments
@@ -115,3 +115,16 @@ def token_windows(tokenizer, # a Hugging Face tokenizer
     if n > fit: raise ValueError(f"n={n} windows of length={length} with stride={stride} need "
                                  f"{(n - 1)*stride + length} tokens, but the text has {len(ids)} (at most {fit} windows)")
     return ids.unfold(0, length, stride)[:n].clone()  # (n, length)
+
+# %% ../nbs/02_data.ipynb #9c2d42eb
+def spread_windows(tokenizer, # a Hugging Face tokenizer
+                   text:str, # the text to cut, e.g. `load_corpus('wikitext2')`
+                   length:int, # tokens per window
+                   n:int): # number of windows
+    "`n` windows of `length` token ids spread evenly over `text`, the first at token 0, the last ending at its end: (n, length)."
+    check_int('length', length, lo=1); check_int('n', n, lo=1)
+    ids = _token_ids(tokenizer, text)  # (tokens,)
+    if n * length > len(ids): raise ValueError(f"n={n} windows of length={length} need {n * length} tokens without overlap, "
+                                               f"but the text has {len(ids)} (at most {len(ids) // length} windows)")
+    starts = [0] if n == 1 else [i * (len(ids) - length) // (n - 1) for i in range(n)]
+    return torch.stack([ids[s:s + length] for s in starts])  # (n, length)

@@ -11,8 +11,9 @@ from tqdm import tqdm
 from .core import check_int, get_device
 from .cache import make_cache, make_method, methods
 from .models import EMBEDDED, load_model, model_config, tiny_config, tiny_model
-from .data import load_corpus, token_windows
+from .data import load_corpus, spread_windows
 from .metrics import MemoryTracker
+from .attention import CHUNK
 
 # %% auto #0
 __all__ = ['TINY_MODELS', 'ANSWER_TOKENS', 'TASK_NAMES', 'set_quiet', 'progress', 'ProgressMemory', 'check_device', 'get_model',
@@ -101,7 +102,7 @@ def config_of(name:str=EMBEDDED): # as `get_model` takes it
 
 # %% ../nbs/40_experiments.ipynb #0ec51e2a
 ANSWER_TOKENS = 8 # tokens of answer a passkey trial decodes
-_DECODED = {'ppl': lambda s: 0, 'passkey': lambda s: ANSWER_TOKENS, 'speed': lambda s: s['new_tokens'],
+_DECODED = {'ppl': lambda s: s.get('new_tokens', 0), 'passkey': lambda s: ANSWER_TOKENS, 'multikey': lambda s: ANSWER_TOKENS, 'speed': lambda s: s['new_tokens'],
             'attention': lambda s: s['steps'], 'stream': lambda s: 0} # positions a task feeds after its context
 
 def model_positions(config): # a transformers config
@@ -153,7 +154,7 @@ def available_bytes(device=None): # the device a run allocates on
     return min(free) if free else None
 
 # %% ../nbs/40_experiments.ipynb #0c3c955a
-_PREFILL = {'ppl': lambda method, context: context if method == 'full' else 1, 'passkey': lambda m, c: c,
+_PREFILL = {'ppl': lambda m, c: 1, 'passkey': lambda m, c: c, 'multikey': lambda m, c: c,
             'speed': lambda m, c: c, 'attention': lambda m, c: c, 'stream': lambda m, c: 1} # tokens fed in a run's first call
 
 def _scored(method:str, budget, context, params): # a checked cache name and its arguments
@@ -171,8 +172,11 @@ def run_bytes(task:str, method:str, budget, params, config, # the task, the cach
     kv = batch * 2 * cfg.num_hidden_layers * kv_heads * head_dim * n * dtype_bytes
     q = _PREFILL[task](method, context)
     bias = batch * q * q * 4 if q > 1 else 0
-    weights = 2 * batch * heads * q * q * 4 if q > 1 and _scored(method, budget, context, params) else 0
-    return dict(kv=kv, attention=bias + weights, total=kv + bias + weights, prefill=q)
+    scored = q > 1 and _scored(method, budget, context, params)
+    eager = is_press(method)  # a press that reads weights holds them whole; sketchkv's scored layers, chunks of them
+    weights = (2 * batch * heads * q * q * 4 if eager else 3 * batch * heads * min(q, CHUNK) * q * 4) if scored else 0
+    reference = batch * (context + 2 * min(context, 256)) * cfg.vocab_size * 4 if task == 'ppl' else 0  # full reference: log-probs, a chunk's logits
+    return dict(kv=kv, attention=bias + weights, reference=reference, total=kv + bias + weights + reference, prefill=q)
 
 def _gb(b): return f"{b / 2**30:.1f} GiB" if b >= 2**27 else f"{b / 2**20:.1f} MiB"
 
@@ -185,24 +189,26 @@ def check_memory(task:str, method:str, budget, params, config, context:int, # as
     extra = {'ppl': 'windows', 'speed': 'new_tokens', 'attention': 'steps'}.get(task)  # the size that multiplies the bytes
     who = f"context={context}" + (f" with {extra}={sizes[extra]}" if extra and sizes.get(extra, 1) > 1 else '')
     raise ValueError(f"{who} needs about {_gb(est['total'])} ({_gb(est['kv'])} of keys and values, {_gb(est['attention'])} "
-                     f"for one layer's attention over the {est['prefill']}-token prefill), but {check_device(device)} has "
+                     f"for one layer's attention over the {est['prefill']}-token prefill"
+                     + (f", {_gb(est['reference'])} for the full reference's log-probabilities" if est['reference'] else '')
+                     + f"), but {check_device(device)} has "
                      f"{_gb(free)} available; use a shorter context")
 
 # %% ../nbs/40_experiments.ipynb #76463b06
-TASK_NAMES = ('attention', 'passkey', 'ppl', 'speed', 'stream')
+TASK_NAMES = ('attention', 'multikey', 'passkey', 'ppl', 'speed', 'stream')
 
 def check_run(task:str, method:str, budget=1.0, params=None, # the task, and the cache
-              context:int=2, windows:int=1, trials:int=1, new_tokens:int=2, steps:int=1, segment:int=1, seed:int=0, # the task's sizes
+              context:int=2, windows:int=1, trials:int=1, new_tokens:int=2, steps:int=1, segment:int=1, seed:int=0, rounds:int=1, # the task's sizes
               corpus=None, config=None, device=None, dtype_bytes:int=4): # its text; the model's config, device, bytes per element
     "Raise a `ValueError` naming the argument unless a `task` run with these arguments can start."
     if task not in TASK_NAMES: raise ValueError(f"task={task!r} is not one of {list(TASK_NAMES)}")
     check_int('context', context, lo=2)
     if task == 'ppl':
-        check_int('windows', windows, lo=1)
+        check_int('windows', windows, lo=1); check_int('new_tokens', new_tokens, lo=0)
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: it compresses the prompt only, so "
-                                              f"streaming perplexity does not apply (use passkey)")
-    if task == 'passkey': check_int('trials', trials, lo=1); check_int('seed', seed, lo=0)
-    if task == 'speed': check_int('new_tokens', new_tokens, lo=2)
+                                              f"streaming perplexity does not apply (use passkey or multikey)")
+    if task in ('passkey', 'multikey'): check_int('trials', trials, lo=1); check_int('seed', seed, lo=0)
+    if task == 'speed': check_int('new_tokens', new_tokens, lo=2); check_int('rounds', rounds, lo=1)
     if task == 'attention':
         check_int('steps', steps, lo=1)
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: the attention analysis needs a "
@@ -226,9 +232,9 @@ def model_checks(model): # a loaded model
 _WINDOWS = {}
 
 def windows_of(tok, corpus:str, context:int, n:int): # tokenizer, corpus name or path, window length, count
-    "`token_windows(tok, load_corpus(corpus), context, n)`, remembered per tokenizer."
+    "`spread_windows(tok, load_corpus(corpus), context, n)`: `n` windows spread over the corpus, remembered per tokenizer."
     key = (id(tok), corpus, context, n)
-    if key not in _WINDOWS: _WINDOWS[key] = token_windows(tok, load_corpus(corpus), context, n)
+    if key not in _WINDOWS: _WINDOWS[key] = spread_windows(tok, load_corpus(corpus), context, n)
     return _WINDOWS[key]
 
 # %% ../nbs/40_experiments.ipynb #1d20c60e

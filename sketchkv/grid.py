@@ -4,17 +4,20 @@
 
 # %% ../nbs/43_grid.ipynb #7cb984d1
 from __future__ import annotations
-import hashlib, json, os, sys
+import fcntl, hashlib, json, os, sys, time
 from pathlib import Path
-from .core import get_device, seed_everything
+from .core import check_int, get_device, seed_everything
 from .cache import METHODS, methods
 from .models import EMBEDDED
-from .experiments import _presses, fixed_budget, get_model, progress
-from .tasks import TASKS
+from .experiments import ANSWER_TOKENS, _presses, cache_fn, check_run, fixed_budget, get_model, is_press, model_checks, progress
+from .metrics import MemoryTracker
+from .presses import PRESSES
+from .retrieval import TRIALS, answer_trial
+from .tasks import TASKS, NotReplayable, record_prefill, replay, retrieval_record
 
 # %% auto #0
 __all__ = ['BUDGETS', 'GRIDS', 'registry', 'sketch_methods', 'sketch_width', 'grid', 'run_key', 'ResultStore', 'run_spec',
-           'run_grid', 'report_cmd']
+           'run_retrieval_specs', 'part_of', 'run_grid', 'report_cmd']
 
 # %% ../nbs/43_grid.ipynb #682d1ac0
 BUDGETS = (0.1, 0.2, 0.3, 0.5)
@@ -24,12 +27,12 @@ GRIDS = {
                  sketch_budgets=BUDGETS, sketch_ppl=dict(context=1024, windows=4), budgets=BUDGETS,
                  ppl=dict(context=1024, windows=4), passkey_budgets=BUDGETS, passkey=dict(context=4096, trials=50),
                  attention=dict(context=1024, steps=32), scaling=(1024, 2048, 4096, 8192), scaling_budget=0.2),
-    'quick': dict(contexts=(256, 1024, 2048), new_tokens=16, widths=(32, 128), depths=(2, 4),
+    'quick': dict(contexts=(256, 1024, 2048), new_tokens=16, widths=(8, 32), depths=(1, 2),
                   sketch_budgets=(0.5,), sketch_ppl=dict(context=256, windows=1), budgets=(0.2,),
-                  ppl=dict(context=384, windows=1), passkey_budgets=(0.2,), passkey=dict(context=1024, trials=3),
-                  attention=dict(context=512, steps=8), scaling=(512, 2048), scaling_budget=0.2),
-    'headline': dict(budgets=(0.1, 0.2), ppl=dict(context=2048, windows=1), passkey_budgets=(0.1, 0.2),
-                     passkey=dict(context=4096, trials=3)),
+                  ppl=dict(context=384, windows=4), passkey_budgets=(0.2,), passkey=dict(context=1024, trials=10),
+                  multikey=dict(context=1024, trials=10), attention=dict(context=512, steps=8), scaling=(1024,), scaling_budget=0.2),
+    'headline': dict(budgets=(0.1, 0.2), ppl=dict(context=2048, windows=8), passkey_budgets=(0.1, 0.2),
+                     passkey=dict(context=2048, trials=30), multikey=dict(context=2048, trials=30)),
     'long': dict(stream=[dict(method='streaming', budget=1024, params=dict(rerotate=True), context=32768, segment=1024)],
                  scaling=(8192,), new_tokens=16, scaling_budget=0.2,
                  scaling_methods=('window', 'h2o', 'sketch-topk', 'sketch-hybrid')),
@@ -60,7 +63,7 @@ def _compare(g, registered, presses):
     for b in g.get('budgets', ()):
         out += [_spec('compare', 'ppl', m, b, **g['ppl']) for m in ('full', *registered)]
     for b in g.get('passkey_budgets', ()):
-        out += [_spec('compare', 'passkey', m, b, **g['passkey']) for m in ('full', *registered, *presses)]
+        out += [_spec('compare', t, m, b, **g[t]) for t in ('passkey', 'multikey') if t in g for m in ('full', *registered, *presses)]
     return out
 
 def _compared(reg:dict, mode:str): # registry entries by name, the mode (for the error)
@@ -123,12 +126,13 @@ class ResultStore:
     def done(self): return {r.get('key') for r in self.records()} # keys of the finished runs
 
     def append(self, record:dict): # one finished run
-        "Add `record` as one line: a single O_APPEND write, then fsync; a torn last line is cut off first."
-        good, size = self._complete()
-        if len(good) < size: os.truncate(self.path, len(good))
+        "Add `record` as one line: under an exclusive lock, a torn last line cut off, then a single O_APPEND write and fsync."
         line = (json.dumps(record) + '\n').encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # two processes of one grid (`part`) append to the same file
+            good, size = self._complete()
+            if len(good) < size: os.truncate(self.path, len(good))
             if os.write(fd, line) != len(line): raise OSError(f"short write to {self.path}")
             os.fsync(fd)
         finally: os.close(fd)
@@ -138,27 +142,81 @@ class ResultStore:
 def run_spec(spec:dict, model, tok): # a full spec (with model, corpus, device), the loaded model and tokenizer
     "The record of one spec: its spec, key and measurements (or `error`)."
     seed_everything(0)
-    kw = {k: v for k, v in spec.items() if k not in ('group', 'task', 'model', 'device') and not (k == 'corpus' and spec['task'] == 'passkey')}
+    kw = {k: v for k, v in spec.items() if k not in ('group', 'task', 'model', 'device') and not (k == 'corpus' and spec['task'] in TRIALS)}
     try: res = TASKS[spec['task']](model, tok, **kw)
     except ValueError as e: res = dict(error=str(e))
     return {**spec, **res, 'key': run_key(spec)}
 
+# %% ../nbs/43_grid.ipynb #d0665698
+def _group(spec): return (spec['task'], spec['context'], spec['trials'], spec.get('seed', 0)) # specs asking the same prompts
+
+def _trial_run(model, tok, spec, trial, record): # the model, a checked spec, one `Trial`, its recorded prefill or None
+    "One trial of `spec`: a fresh cache, given the recorded prefill when it can take it; the trial's record."
+    seed_everything(0)
+    make, mem = cache_fn(model, spec['method'], spec['budget'], spec['context'], spec['params']), MemoryTracker(model.device)
+    cache, prefilled = make(), False
+    if record is not None:
+        try: replay(cache, record, model); prefilled = True
+        except NotReplayable: cache = make()
+    r = answer_trial(model, tok, cache, trial, ANSWER_TOKENS, mem, prefilled)
+    return dict(r, replayed=prefilled, kv_bytes=mem.cache_bytes, kv_bytes_full=mem.full_cache_bytes)
+
+def run_retrieval_specs(specs, model, tok, # full retrieval specs, the loaded model and tokenizer
+                        trials_store:ResultStore, emit): # where each trial is kept; called with each finished run's record
+    "Run retrieval specs prompt by prompt, one recorded prefill per prompt replayed into every sketchkv cache; `emit` each run's record."
+    live = []
+    for s in specs:
+        try: check_run(s['task'], s['method'], s['budget'], s['params'], context=s['context'], trials=s['trials'],
+                       seed=s.get('seed', 0), **model_checks(model)); live.append(s)
+        except ValueError as e: emit({**s, 'error': str(e), 'key': run_key(s)})
+    for g in dict.fromkeys(_group(s) for s in live):
+        runs, (task, context, n, seed) = [s for s in live if _group(s) == g], g
+        have = {(t['run'], t['seed']): t for t in trials_store.records()}
+        for trial in progress(TRIALS[task](tok, context, n, seed), f'{task} prompts'):
+            todo = [s for s in runs if (run_key(s), trial.seed) not in have]
+            shared = [s for s in todo if not (is_press(s['method']) and PRESSES[s['method']][1])]  # all but presses reading weights
+            t0 = time.perf_counter(); record = record_prefill(model, trial.context) if shared else None
+            share = (time.perf_counter() - t0) / max(len(shared), 1)
+            for s in todo:
+                t1 = time.perf_counter(); r = _trial_run(model, tok, s, trial, record if s in shared else None)
+                secs = time.perf_counter() - t1 + (share if r['replayed'] else 0)
+                have[(run_key(s), trial.seed)] = trials_store.append(dict(r, run=run_key(s), seconds=round(secs, 3)))
+        for s in runs:
+            ts = sorted((have[(run_key(s), t)] for t in range(seed, seed + n)), key=lambda t: t['seed'])
+            rec = retrieval_record(task, s['method'], s['budget'], s['params'], context, ts, ts[-1]['kv_bytes'],
+                                   max(t['kv_bytes_full'] for t in ts), sum(t['seconds'] for t in ts))
+            emit({**s, **rec, 'replayed': sum(t['replayed'] for t in ts), 'key': run_key(s)})
+
 # %% ../nbs/43_grid.ipynb #89ff7476
+def part_of(specs, part:int, parts:int): # run specs; which share (0-based) of how many
+    "The specs share `part` of `parts` runs: retrieval groups (one task, context and prompt set) dealt round-robin, then the other specs."
+    check_int('parts', parts, lo=1); check_int('part', part, lo=0, hi=parts - 1)
+    groups = list(dict.fromkeys(_group(s) for s in specs if s['task'] in TRIALS))
+    other = [s for s in specs if s['task'] not in TRIALS]
+    mine = {g for i, g in enumerate(groups) if i % parts == part}
+    return [s for s in specs if s['task'] in TRIALS and _group(s) in mine] + other[(part + len(groups)) % parts::parts]
+
 def run_grid(specs, # run specs, e.g. `grid('quick')`
-             out='results', # folder of results.jsonl and the plots
+             out='results', # folder of results.jsonl (and trials.jsonl, the plots)
              model:str=EMBEDDED, corpus:str='pydoc', device=None, # what to run them on
-             stream=None): # where to print each record as a JSON line (default stdout; False: nowhere)
+             stream=None, # where to print each record as a JSON line (default stdout; False: nowhere)
+             part:int=0, parts:int=1): # run only share `part` of `parts` (another process runs the others)
     "Run every spec not yet in `out/results.jsonl`, appending each record when done; return the grid's records."
     store = ResultStore(Path(out)/'results.jsonl'); Path(out).mkdir(parents=True, exist_ok=True)
     dev = str(get_device(device))
     specs = [dict(s, model=model, corpus=corpus, device=dev) for s in specs]
     done = store.done()
-    todo = [s for s in specs if run_key(s) not in done]
+    todo = [s for s in part_of(specs, part, parts) if run_key(s) not in done]
     if todo and not _presses().kvpress_available(): print(_presses().MISSING, file=sys.stderr)
-    for spec in progress(todo, 'report'):
-        rec = store.append(run_spec(spec, *get_model(model, device)))
+    bar = progress(desc='report', total=len(todo))
+    def emit(rec):
+        store.append(rec); bar.update(1)
         if 'error' in rec: print(f"sketchkv: {rec['method']} {rec['params']} (budget {rec['budget']}): {rec['error']}", file=sys.stderr)
         if stream is not False: print(json.dumps(rec), file=stream or sys.stdout, flush=True)
+    for spec in (s for s in todo if s['task'] not in TRIALS): emit(run_spec(spec, *get_model(model, device)))
+    shared = [s for s in todo if s['task'] in TRIALS]
+    if shared: run_retrieval_specs(shared, *get_model(model, device), ResultStore(Path(out)/'trials.jsonl'), emit)
+    bar.close()
     groups = {run_key(s): s['group'] for s in specs}
     return [dict(r, group=groups[r['key']]) for r in store.records() if r.get('key') in groups]
 

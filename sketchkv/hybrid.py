@@ -42,8 +42,6 @@ class FoldSummary(SummaryMixin):
         if drop.shape[-1]: self.fold_rows(drop)
         super().gather(keep)
 
-    def observe(self, weights, query): super().observe(weights[..., :self.rows], query) # the exact rows' weights only
-
     def extra_bytes(self, rows:int): # rows held
         "The base layer's state and the summary, its hyperplanes charged to every batch row."
         return super().extra_bytes(rows) + charged_bytes(self.summary)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_metrics.ipynb #82b325ec
 from __future__ import annotations
-import random, re, resource, sys, time
+import math, resource, sys, time
 from contextlib import contextmanager
 import numpy as np
 import torch
@@ -14,10 +14,9 @@ from .core import check_int, check_range, tensor_bytes, get_device, generator
 from .decode import feed, greedy_tokens
 
 # %% auto #0
-__all__ = ['NEEDLE', 'full_cache_fn', 'cache_bytes', 'peak_rss_bytes', 'MemoryTracker', 'LatencyTracker', 'stream_logits',
-           'streaming_ppl', 'perplexity', 'kl_and_agreement', 'greedy_generate', 'exact_prefix_len', 'bleu',
-           'generation_match', 'attention_analysis', 'passkey_prompt', 'passkey_correct', 'split_prompt',
-           'passkey_trials', 'passkey_accuracy', 'needle_haystack']
+__all__ = ['full_cache_fn', 'cache_bytes', 'peak_rss_bytes', 'reset_peak_rss', 'MemoryTracker', 'LatencyTracker', 'stream_logits',
+           'streaming_ppl', 'perplexity', 'full_reference', 'compare_stream', 'greedy_generate', 'exact_prefix_len',
+           'bleu', 'per_window', 'attention_analysis', 'bootstrap_ci', 'wilson']
 
 # %% ../nbs/30_metrics.ipynb #82144586
 def full_cache_fn(model): # a transformers causal LM
@@ -35,10 +34,29 @@ def cache_bytes(cache): # a transformers `Cache`
     return tensor_bytes([(getattr(l, 'keys', None), getattr(l, 'values', None)) for l in cache.layers])
 
 # %% ../nbs/30_metrics.ipynb #a3125011
+def _vm_hwm():
+    "The kernel's peak resident bytes of this process (`VmHWM`), or `None` where /proc has no such line."
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'): return int(line.split()[1]) * 1024
+    except OSError: pass
+    return None
+
 def peak_rss_bytes(): # no arguments
-    "Peak resident memory of this process so far, in bytes (it never goes down)."
+    "Peak resident memory of this process in bytes: since the last `reset_peak_rss` on Linux, else since it started."
+    hwm = _vm_hwm()
+    if hwm is not None: return hwm
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(r if sys.platform == 'darwin' else r * 1024)
+
+def reset_peak_rss(): # no arguments
+    "Start a new peak for `peak_rss_bytes` at the current resident size; `False` where the system cannot."
+    if _vm_hwm() is None: return False
+    try:
+        with open('/proc/self/clear_refs', 'w') as f: f.write('5')
+        return True
+    except OSError: return False
 
 # %% ../nbs/30_metrics.ipynb #e25e6339
 class MemoryTracker:
@@ -151,31 +169,44 @@ def perplexity(nll): # per-token NLLs, any shape
     "Perplexity, `exp(mean NLL)`, as a float."
     return float(torch.as_tensor(nll).double().mean().exp())
 
-# %% ../nbs/30_metrics.ipynb #39a3c292
-def _kl_top1(full, comp, step:int=256):
-    "Per-position KL(full || comp) and top-1 agreement of two logits tensors (batch, tokens, vocab)."
-    kl, agree = [], []
-    for s in range(0, full.shape[1], step):
-        lf, lc = full[:, s:s + step].float().log_softmax(-1), comp[:, s:s + step].float().log_softmax(-1)
-        kl.append((lf.exp() * (lf - lc)).sum(-1)); agree.append(lf.argmax(-1) == lc.argmax(-1))  # (batch, step)
-    return torch.cat(kl, 1), torch.cat(agree, 1)
+# %% ../nbs/30_metrics.ipynb #dd34dd3d
+@torch.no_grad()
+def _continue(model, cache, logits, new_tokens:int): # model, a cache holding the text, last logits (batch, vocab), count
+    "Greedy continuation (batch, new_tokens) of the text in `cache`, the first token the argmax of `logits`."
+    out = []
+    for i in range(new_tokens):
+        out.append(logits.argmax(-1, keepdim=True))  # (batch, 1)
+        if i < new_tokens - 1: logits = feed(model, cache, out[-1], cache.get_seq_length())[:, -1]
+    return torch.cat(out, 1).cpu() if out else torch.zeros(logits.shape[0], 0, dtype=torch.long)
 
-# %% ../nbs/30_metrics.ipynb #f3951531
-def kl_and_agreement(model, # a transformers causal LM
-                     ids, # token ids (windows, tokens)
-                     cache_fn, # makes a fresh compressed cache
-                     prefix:int=0, # tokens fed in one first call
-                     chunk:int=1, # tokens per later call
-                     memory:MemoryTracker|None=None): # records the compressed cache after every call
-    "Per-position KL(full || compressed), top-1 agreement (windows, tokens) and both NLLs (windows, tokens-1)."
-    ids = _as_batch(ids, min_tokens=2).to(model.device)
-    full = stream_logits(model, ids, _new_cache(model, None), prefix, chunk)
-    comp = stream_logits(model, ids, _new_cache(model, cache_fn), prefix, chunk, memory)
-    out = dict(kl=[], top1=[], nll_full=[], nll=[])
-    for (s, lf), (_, lc) in zip(full, comp):
-        kl, agree = _kl_top1(lf, lc); tgt = ids[:, s + 1:s + 1 + lf.shape[1]]
-        for k, v in zip(out, (kl, agree, _token_nll(lf, tgt), _token_nll(lc, tgt))): out[k].append(v)
-    return {k: torch.cat(v, 1).cpu() for k, v in out.items()}
+@torch.no_grad()
+def full_reference(model, # a transformers causal LM
+                   ids, # token ids (windows, tokens)
+                   new_tokens:int=0, # tokens of greedy continuation after the text
+                   chunk:int=256): # tokens per call
+    "The full cache along `ids`: `dict(ids, logp (windows, tokens, vocab) float32 on the CPU, continuation (windows, new_tokens))`."
+    ids = _as_batch(ids, min_tokens=2).to(model.device); check_int('new_tokens', new_tokens, lo=0)
+    cache, logp = _new_cache(model, None), []
+    for _, logits in stream_logits(model, ids, cache, 0, chunk):
+        logp.append(logits.float().log_softmax(-1).cpu()); last = logits[:, -1]
+    return dict(ids=ids.cpu(), logp=torch.cat(logp, 1), continuation=_continue(model, cache, last, new_tokens))
+
+@torch.no_grad()
+def compare_stream(model, # a transformers causal LM
+                   reference, # `full_reference` of the windows to compare on
+                   cache_fn, # makes a fresh cache (None: the full cache)
+                   memory:MemoryTracker|None=None): # records the cache after every call
+    "Per position (windows, tokens-1): NLL through the cache and the full cache's, KL(full || cache), top-1 agreement; and the cache's continuation."
+    ids, ref = reference['ids'].to(model.device), reference['logp']
+    cache, out = _new_cache(model, cache_fn), dict(nll=[], nll_full=[], kl=[], top1=[])
+    for s, logits in stream_logits(model, ids, cache, 0, 1, memory):
+        last = logits[:, -1]
+        if s == ids.shape[1] - 1: break  # the last position only starts the continuation
+        lc, lf, tgt = last.float().log_softmax(-1).cpu(), ref[:, s], reference['ids'][:, s + 1:s + 2]  # (windows, vocab) x2, (windows, 1)
+        for k, v in zip(out, (-lc.gather(-1, tgt)[:, 0], -lf.gather(-1, tgt)[:, 0], (lf.exp() * (lf - lc)).sum(-1),
+                              lf.argmax(-1) == lc.argmax(-1))): out[k].append(v)
+    res = {k: torch.stack(v, 1) for k, v in out.items()}  # each (windows, tokens-1)
+    return dict(res, continuation=_continue(model, cache, last, reference['continuation'].shape[1]))
 
 # %% ../nbs/30_metrics.ipynb #91dc0cf2
 def greedy_generate(model, # a transformers causal LM
@@ -207,17 +238,13 @@ def bleu(candidate, reference): # token ids generated, token ids of the referenc
     if not cand or not ref: return 0.0
     return float(sentence_bleu([ref], cand, smoothing_function=SmoothingFunction().method1))
 
-# %% ../nbs/30_metrics.ipynb #a3ee608f
-def generation_match(model, # a transformers causal LM
-                     ids, # prompt token ids (batch, tokens)
-                     cache_fn, # makes a fresh compressed cache
-                     max_new_tokens:int=32): # tokens to generate
-    "BLEU and exact-prefix length of the compressed cache's greedy text against the full cache's, per prompt."
-    full = greedy_generate(model, ids, None, max_new_tokens)
-    comp = greedy_generate(model, ids, cache_fn, max_new_tokens)
-    return dict(bleu=[bleu(c, f) for c, f in zip(comp, full)],
-                exact_prefix_len=[exact_prefix_len(c, f) for c, f in zip(comp, full)],
-                tokens=comp.tolist(), tokens_full=full.tolist())
+# %% ../nbs/30_metrics.ipynb #4179122e
+def per_window(r, reference): # `compare_stream`'s result, the `full_reference` it was measured against
+    "Per window (windows,) float64: mean NLL minus the full cache's, mean KL, top-1 agreement, continuation BLEU and token agreement."
+    cont, full = r['continuation'], reference['continuation']  # (windows, new_tokens) each
+    return dict(dnll=(r['nll'] - r['nll_full']).double().mean(1), kl=r['kl'].double().mean(1), top1=r['top1'].double().mean(1),
+                bleu=torch.tensor([bleu(c, f) for c, f in zip(cont, full)], dtype=torch.float64),
+                agree=(cont == full).double().mean(1) if cont.shape[1] else torch.full((cont.shape[0],), float('nan'), dtype=torch.float64))
 
 # %% ../nbs/30_metrics.ipynb #58210eae
 def _to_full_positions(comp_attn, kept, n_keys:int):
@@ -244,121 +271,22 @@ def attention_analysis(full_attn, # full-cache attention rows (..., keys), each 
                 cosine=F.cosine_similarity(p, q, dim=-1), l1=(p - q).abs().sum(-1), l2=(p - q).norm(dim=-1),
                 peak_distance=(p.argmax(-1) - q.argmax(-1)).abs())
 
-# %% ../nbs/30_metrics.ipynb #5153f5af
-_FILLER = ("The river ran slowly past the mill. ", "Wheat grew tall in the fields beyond the road. ",
-           "In the evening the farmers walked home together. ")
-_PK_INTRO = "This is a long text with one important number hidden in it. Read it and remember the number.\n\n"
-_PK_NEEDLE = "\nThe secret passkey is {key}. Remember it: the secret passkey is {key}.\n"
-_PK_QUESTION = "\n\nWhat is the secret passkey in the text above? The secret passkey is"
+# %% ../nbs/30_metrics.ipynb #a3f99f52
+def bootstrap_ci(x, # one value per window (windows,)
+                 level:float=0.95, # coverage
+                 n_boot:int=2000, # resamples
+                 seed:int=0): # of the resampling
+    "Percentile-bootstrap interval `(lo, hi)` of the mean of `x` over resampled windows; `None` with fewer than 2 values."
+    x = torch.as_tensor(x, dtype=torch.float64).flatten()
+    check_range('level', level, 0, 1, lo_open=True, hi_open=True); check_int('n_boot', n_boot, lo=1)
+    if len(x) < 2: return None
+    means = x[torch.randint(0, len(x), (n_boot, len(x)), generator=generator(seed, 'cpu'))].mean(1)  # (n_boot,)
+    a = (1 - level) / 2
+    return tuple(float(q) for q in torch.quantile(means, torch.tensor([a, 1 - a], dtype=torch.float64)))
 
-def _passkey_text(key:str, k:int, depth:float):
-    "The passkey prompt with `k` filler sentences, the needle after round(depth*k) of them."
-    filler = [_FILLER[i % len(_FILLER)] for i in range(k)]
-    at = round(depth * k)
-    return _PK_INTRO + ''.join(filler[:at]) + _PK_NEEDLE.format(key=key) + ''.join(filler[at:]) + _PK_QUESTION
-
-# %% ../nbs/30_metrics.ipynb #5594de51
-def _n_tokens(tokenizer, text): return len(tokenizer(text, add_special_tokens=False, verbose=False)['input_ids'])
-
-def _most_that_fit(count, budget:int, hi:int):
-    "Largest k in [0, hi] with count(k) <= budget (count increasing in k), by bisection."
-    lo = 0
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if count(mid) <= budget: lo = mid
-        else: hi = mid - 1
-    return lo
-
-# %% ../nbs/30_metrics.ipynb #94900287
-def passkey_prompt(tokenizer, # a Hugging Face tokenizer
-                   context_tokens:int, # the prompt's length in tokens, at most
-                   depth:float, # where the key goes: 0 start .. 1 end of the filler
-                   seed:int): # draws the 5-digit key
-    "A prompt (1, tokens) with a random 5-digit key hidden at `depth` in filler, asking for it; and the key."
-    check_range('depth', depth, 0, 1); check_int('seed', seed, lo=0)
-    key = str(random.Random(seed).randint(10000, 99999))
-    count = lambda k: _n_tokens(tokenizer, _passkey_text(key, k, depth))
-    if count(0) > context_tokens:
-        raise ValueError(f"context_tokens={context_tokens} is too short: the question alone takes {count(0)} tokens")
-    k = _most_that_fit(count, context_tokens, hi=context_tokens)
-    ids = tokenizer(_passkey_text(key, k, depth), add_special_tokens=False, return_tensors='pt')['input_ids']
-    return ids, key
-
-# %% ../nbs/30_metrics.ipynb #3d850bfd
-def passkey_correct(answer:str, key:str): # the generated text, the key
-    "Whether the first run of digits in `answer` is exactly `key`."
-    m = re.search(r'\d+', answer)
-    return bool(m) and m.group() == key
-
-# %% ../nbs/30_metrics.ipynb #d01638e8
-def split_prompt(tokenizer, ids, marker:str='\n\n'): # tokenizer, (1, n) prompt ids, text that starts the question
-    "`(context_ids, question_ids)`: `ids` split where its last `marker` begins."
-    for k in range(ids.shape[1] - 1, -1, -1):
-        if marker in tokenizer.decode(ids[0, k:]): return ids[:, :k], ids[:, k:]
-    raise ValueError(f"marker={marker!r} is not in the prompt")
-
-# %% ../nbs/30_metrics.ipynb #99b3a597
-def passkey_trials(tok, context:int, trials:int, seed:int=0): # tokenizer, prompt tokens, number, first seed
-    "The seeded passkey prompts: a list of `(context_ids, question_ids, key)`."
-    out = []
-    for s in range(seed, seed + check_int('trials', trials, lo=1)):
-        ids, key = passkey_prompt(tok, context, float(torch.rand((), generator=generator(s, 'cpu'))), s)
-        out.append((*split_prompt(tok, ids), key))
-    return out
-
-def passkey_accuracy(model, # a transformers causal LM
-                     tokenizer, # its tokenizer
-                     cache_fn=None, # makes a fresh cache; None: the full cache
-                     context:int=1024, # prompt length in tokens
-                     trials:int=6, # prompts, with seeds seed .. seed+trials-1
-                     seed:int=0, # first trial's seed
-                     max_new_tokens:int=8, # tokens of answer to generate
-                     memory:MemoryTracker|None=None): # records each trial's cache before every answer token
-    "Fraction of seeded passkey prompts answered exactly (the question fed after the compressed context), a record per trial."
-    records = []
-    for s, (c, q, key) in enumerate(passkey_trials(tokenizer, context, trials, seed), seed):
-        out = greedy_generate(model, c, cache_fn, max_new_tokens, question_ids=q, memory=memory)
-        answer = tokenizer.decode(out[0], skip_special_tokens=True)
-        records.append(dict(seed=s, tokens=c.shape[1] + q.shape[1], key=key, answer=answer, correct=passkey_correct(answer, key)))
-    return dict(accuracy=sum(r['correct'] for r in records) / trials, trials=records)
-
-# %% ../nbs/30_metrics.ipynb #566d666f
-NEEDLE = ("The keeper of the lighthouse on Gull Rock named his cat Marmalade Biscuit.",
-          "\n\nQuestion: What did the keeper of the lighthouse on Gull Rock name his cat?\n"
-          "Answer: The keeper of the lighthouse on Gull Rock named his cat",
-          "Marmalade Biscuit")
-
-def _insert_at_sentence(text:str, sentence:str, depth:float):
-    "`text` with `sentence` inserted at the sentence boundary nearest `depth` of the way through."
-    ends = [0, len(text)] + [m.end() for m in re.finditer(r'[.!?]["\')]?\s+', text)]
-    at = min(ends, key=lambda i: abs(i - depth * len(text)))
-    return text[:at] + sentence + ' ' + text[at:]
-
-def _norm(s:str): return ' '.join(re.sub(r'[^\w\s]', ' ', s.lower()).split())
-
-# %% ../nbs/30_metrics.ipynb #4c4808bc
-def needle_haystack(model, # a transformers causal LM
-                    tokenizer, # its tokenizer
-                    cache_fn=None, # makes a fresh cache; None: the full cache
-                    haystack_text:str|None=None, # the prose to hide the needle in (None: the PG-19 book)
-                    lengths=(1024,), # prompt lengths in tokens
-                    depths=(0.1, 0.5, 0.9), # needle depths, 0 start .. 1 end
-                    needle=NEEDLE, # (needle sentence, question, answer)
-                    max_new_tokens:int=12): # tokens of answer to generate
-    "One record per (length, depth): prompt tokens, output, and exact / contains match of the answer."
-    from sketchkv.data import load_corpus
-    sentence, question, answer = needle
-    hay = tokenizer(haystack_text or load_corpus('pg19'), add_special_tokens=False, verbose=False)['input_ids']
-    room = _n_tokens(tokenizer, sentence + ' ' + question) + 2
-    records = []
-    for length in lengths:
-        check_int('length', length, lo=room + 1, hi=len(hay) + room)
-        base = tokenizer.decode(hay[:length - room])
-        for depth in depths:
-            check_range('depth', depth, 0, 1)
-            ids = tokenizer(_insert_at_sentence(base, sentence, depth) + question, add_special_tokens=False,
-                            return_tensors='pt')['input_ids']
-            out = tokenizer.decode(greedy_generate(model, ids, cache_fn, max_new_tokens)[0], skip_special_tokens=True)
-            records.append(dict(length=length, depth=depth, tokens=ids.shape[1], answer=answer, output=out,
-                                exact=_norm(out).startswith(_norm(answer)), contains=_norm(answer) in _norm(out)))
-    return records
+def wilson(k:int, n:int, z:float=1.96): # successes, trials, normal quantile (1.96: 95%)
+    "Wilson score interval `(lo, hi)` of a binomial proportion k/n."
+    check_int('n', n, lo=1); check_int('k', k, lo=0, hi=n)
+    p, d = k / n, 1 + z * z / n
+    c, h = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0., c - h), min(1., c + h)

@@ -8,14 +8,16 @@ import math
 from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
+from matplotlib.colors import Normalize
+from matplotlib.ticker import NullFormatter
 from .cache import methods
 from .experiments import _presses, is_press
 from .grid import sketch_width
 from .tables import headline, kv_frac, markdown_table, select
 
 # %% auto #0
-__all__ = ['PLOTS', 'pareto_front', 'plot_quality', 'plot_sketch_grid', 'plot_scaling', 'plot_baseline', 'plot_attention',
-           'plot_stream', 'save_plots']
+__all__ = ['QUALITY', 'PLOTS', 'pareto_front', 'plot_quality', 'plot_sketch_grid', 'plot_scaling', 'plot_speedup',
+           'plot_baseline', 'plot_attention', 'plot_stream', 'save_plots']
 
 # %% ../nbs/45_plots.ipynb #d313d59f
 def _by_method(rs, x, y): # records, x and y functions
@@ -37,51 +39,102 @@ def _lines(ax, series, xlabel, ylabel, title, logx=False):
     ax.grid(alpha=0.3)
 
 # %% ../nbs/45_plots.ipynb #69e1f9e8
-def pareto_front(points): # (bytes, loss) pairs, lower is better in both
-    "The points no other point beats in both coordinates, by increasing bytes."
+def pareto_front(points, higher:bool=False): # (bytes, quality) pairs; True: higher quality is better (accuracy)
+    "The points no other point beats in both coordinates (fewer bytes, better quality), by increasing bytes."
     out = []
-    for x, y in sorted(points):
-        if not out or y < out[-1][1]: out.append((x, y))
+    for x, y in sorted(points, key=lambda p: (p[0], -p[1] if higher else p[1])):
+        if not out or (y > out[-1][1] if higher else y < out[-1][1]): out.append((x, y))
     return out
 
+def _dodge(points, spread:float=0.12): # (method, x) pairs of a panel; the widest offset, as a fraction of x
+    "{(method, x): shifted x}: points within 10% of their neighbour's KV fraction set side by side on a log axis (by name); a lone point stays put."
+    groups, last = [], None
+    for m, x in sorted(points, key=lambda p: (p[1], p[0])):
+        if last is None or x > last * 1.1: groups.append([])
+        groups[-1].append((m, x)); last = x
+    return {(m, x): x * (1 + spread) ** ((2 * i - (len(g) - 1)) / max(len(g) - 1, 1)) for g in groups for i, (m, x) in enumerate(sorted(g))}
+
+def _log_fractions(ax, xs): # an axis, the KV fractions drawn
+    "A log x axis of KV fractions, labelled at 0.1, 0.2, 0.3, 0.5, 1 where they fall in the data's range."
+    ax.set_xscale('log'); ax.xaxis.set_minor_formatter(NullFormatter())
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0) if min(xs) / 1.5 <= t <= max(xs) * 1.5]
+    ax.set_xticks(ticks, [f'{t:g}' for t in ticks])
+
+# %% ../nbs/45_plots.ipynb #4e975982
+QUALITY = {'ppl': ('ppl_ratio', 'ppl_ratio_95ci', 'perplexity / full perplexity', False), # task: field, its interval, label, higher is better
+           'passkey': ('accuracy', 'accuracy_95ci', 'passkey accuracy', True),
+           'multikey': ('accuracy', 'accuracy_95ci', 'multi-key accuracy', True)}
+
+def _quality_panel(ax, rs, task): # an axis, the records of one task, the task
+    "One method per series with its interval as error bars; the Pareto front as a step line (true fractions), its methods' markers ringed and named."
+    y, ci, label, higher = QUALITY[task]
+    series = {m: sorted((kv_frac(r), r[y], r.get(ci) or (r[y], r[y])) for r in select(rs, method=m)) for m in sorted({r['method'] for r in rs})}
+    shift = _dodge([(m, x) for m, pts in series.items() for x, *_ in pts])
+    for m, pts in series.items():
+        ax.errorbar([shift[(m, x)] for x, *_ in pts], [v for _, v, _ in pts], yerr=[[v - c[0] for _, v, c in pts], [c[1] - v for _, v, c in pts]],
+                    ms=4, capsize=2, lw=1, alpha=0.85, label=m, **_style(m))
+    names = {(kv_frac(r), r[y]): r['method'] for r in rs}
+    front = pareto_front(list(names), higher)
+    ax.step(*zip(*front), 'k--', lw=0.8, where='post', label='Pareto front')
+    ringed = [(shift[(names[(x, v)], x)], v, names[(x, v)]) for x, v in front]  # where each front method's marker is drawn
+    ax.scatter([x for x, *_ in ringed], [v for _, v, _ in ringed], s=110, facecolors='none', edgecolors='k', lw=1, zorder=3)
+    for x, v, m in ringed: ax.annotate(m, (x, v), xytext=(4, -9 if higher else 4), textcoords='offset points', fontsize=7)
+    _log_fractions(ax, [x for x, _ in names]); ax.set(xlabel='KV bytes / full (log scale)', ylabel=label); ax.grid(alpha=0.3)
+
+# %% ../nbs/45_plots.ipynb #3851bb4d
+def _quality_title(r, task): # a record of the task
+    if task == 'ppl': return f"perplexity, {r['context']} tokens x {r.get('windows', 1)} windows (bars: 95% bootstrap)"
+    return f"{task}, {r['context']} tokens x {r['trials']} prompts (bars: Wilson 95%)"
+
+def _log_ratios(ax, ys): # an axis, the ratios drawn
+    "A log y axis of ratios to the full cache, labelled at 1, 1.1, 1.25, 1.5, 2, 3, 4, 6 where they fall in the data's range."
+    ax.set_yscale('log'); ax.yaxis.set_minor_formatter(NullFormatter())
+    ticks = [t for t in (1, 1.1, 1.25, 1.5, 2, 3, 4, 6) if min(ys) / 1.1 <= t <= max(ys) * 1.1]
+    ax.set_yticks(ticks, [f'{t:g}' for t in ticks])
+
 def plot_quality(records): # run records
-    "Perplexity ratio and passkey accuracy against the measured KV fraction, one line per method (group 'compare')."
-    ppl, pk = select(records, 'compare', task='ppl'), select(records, 'compare', task='passkey')
-    if not ppl and not pk: return None
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
-    _lines(a, _by_method(ppl, kv_frac, lambda r: r['ppl_ratio']), 'KV bytes / full', 'perplexity / full perplexity',
-           f"streaming perplexity ({ppl[0]['context'] if ppl else '?'} tokens)")
-    front = pareto_front([(kv_frac(r), r['ppl_ratio']) for r in ppl])
-    if front: a.step(*zip(*front), 'k--', lw=0.8, where='post', label='Pareto front')
-    a.set_yscale('log')
-    _lines(b, _by_method(pk, kv_frac, lambda r: r['accuracy']), 'KV bytes / full', 'accuracy',
-           f"passkey ({pk[0]['context'] if pk else '?'} tokens; dotted: kvpress, prompt only)")
-    b.set_ylim(-0.05, 1.05)
-    handles = {l: h for ax in (a, b) for h, l in zip(*ax.get_legend_handles_labels())}  # every method, once
-    if handles: b.legend(handles.values(), handles.keys(), fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
+    "Perplexity ratio and retrieval accuracy against the measured KV fraction, one panel per task (group 'compare')."
+    tasks = [t for t in QUALITY if select(records, 'compare', task=t)]
+    if not tasks: return None
+    fig, axs = plt.subplots(1, len(tasks), figsize=(5.6 * len(tasks) + 2, 4.8), squeeze=False)
+    for ax, t in zip(axs[0], tasks):
+        rs = select(records, 'compare', task=t); _quality_panel(ax, rs, t); ax.set_title(_quality_title(rs[0], t), fontsize=9)
+        if t == 'ppl': _log_ratios(ax, [r['ppl_ratio'] for r in rs])
+        else: ax.set_ylim(-0.05, 1.1)
+    handles = {l: h for ax in axs[0] for h, l in zip(*ax.get_legend_handles_labels())}  # every method, once
+    labels = sorted(handles, key=lambda l: (l != 'Pareto front', is_press(l), l))  # the front, our caches, the presses
+    axs[0, -1].legend([handles[l] for l in labels], labels, fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
+    fig.suptitle('quality against memory (dotted, squares: kvpress presses, which compress the prompt only; ringed: the Pareto front)', fontsize=10)
     fig.tight_layout(); return fig
 
 # %% ../nbs/45_plots.ipynb #0505ae89
-def plot_sketch_grid(records): # run records
-    "Perplexity ratio over width x depth, one panel per sketch method and budget (group 'sketch')."
-    rs = select(records, group='sketch')
-    if not rs: return None
-    every = [r for r in records if 'sketch' in r.get('group', [])]  # with the errors: the grid's full extent
-    ms, bs = sorted({r['method'] for r in every}), sorted({r['budget'] for r in every})
+def _sketch_cells(records): # run records
+    "The sketch group's extent (methods, budgets, widths, depths, with the errors) and {(method, budget): (depths, widths) ratios, NaN: does not fit}."
+    every = [r for r in records if 'sketch' in r.get('group', [])]
     width = lambda r: sketch_width(r['method'], r['params'])  # the registry says which parameter is the width
+    ms, bs = sorted({r['method'] for r in every}), sorted({r['budget'] for r in every})
     ws, ds = sorted({width(r) for r in every}), sorted({r['params']['depth'] for r in every})
-    fig, axs = plt.subplots(len(ms), len(bs), figsize=(3.2 * len(bs) + 1, 2.6 * len(ms)), squeeze=False)
-    for i, m in enumerate(ms):
-        for j, b in enumerate(bs):
-            grid_ = torch.full((len(ds), len(ws)), float('nan'))  # (depths, widths); nan: does not fit
-            for r in select(rs, method=m, budget=b): grid_[ds.index(r['params']['depth']), ws.index(width(r))] = r['ppl_ratio']
-            ax = axs[i, j]; im = ax.imshow(grid_.numpy(), cmap='viridis_r', aspect='auto')
-            for (y, x), v in zip(torch.cartesian_prod(torch.arange(len(ds)), torch.arange(len(ws))).tolist(), grid_.flatten().tolist()):
-                ax.text(x, y, 'n/a' if math.isnan(v) else f'{v:.2f}', ha='center', va='center', fontsize=7,
-                        color='gray' if math.isnan(v) else 'w')
-            ax.set(xticks=range(len(ws)), xticklabels=ws, yticks=range(len(ds)), yticklabels=ds,
-                   title=f'{m} @ {b}', xlabel='width', ylabel='depth')
-    fig.suptitle('perplexity / full (n/a: the sketch does not fit the budget)'); fig.tight_layout(); return fig
+    cells = {(m, b): torch.full((len(ds), len(ws)), float('nan')) for m in ms for b in bs}  # each (depths, widths)
+    for r in select(every):
+        cells[(r['method'], r['budget'])][ds.index(r['params']['depth']), ws.index(width(r))] = r['ppl_ratio']
+    return ms, bs, ws, ds, cells
+
+def plot_sketch_grid(records): # run records
+    "Perplexity ratio over width x depth, one panel per sketch method and budget, on one colour scale (group 'sketch')."
+    if not select(records, group='sketch'): return None
+    ms, bs, ws, ds, cells = _sketch_cells(records)
+    vals = torch.cat([c.flatten() for c in cells.values()]); vals = vals[~vals.isnan()]
+    norm = Normalize(vals.min().item(), vals.max().item())  # one scale: a colour means the same ratio in every panel
+    fig, axs = plt.subplots(len(ms), len(bs), figsize=(3.2 * len(bs) + 1.6, 2.4 * len(ms)), squeeze=False, layout='constrained')
+    for (i, m), (j, b) in ((a, c) for a in enumerate(ms) for c in enumerate(bs)):
+        ax, g = axs[i, j], cells[(m, b)]
+        im = ax.imshow(g.numpy(), cmap='viridis_r', norm=norm, aspect='auto')
+        for (y, x), v in zip(torch.cartesian_prod(torch.arange(len(ds)), torch.arange(len(ws))).tolist(), g.flatten().tolist()):
+            ax.text(x, y, 'n/a' if math.isnan(v) else f'{v:.3f}', ha='center', va='center', fontsize=7,
+                    color='gray' if math.isnan(v) else 'w' if norm(v) > 0.5 else 'k')
+        ax.set(xticks=range(len(ws)), xticklabels=ws, yticks=range(len(ds)), yticklabels=ds, title=f'{m} @ {b}', xlabel='width', ylabel='depth')
+    fig.colorbar(im, ax=axs, label='perplexity / full', shrink=0.8)
+    fig.suptitle('perplexity / full (n/a: the sketch does not fit the budget)'); return fig
 
 # %% ../nbs/45_plots.ipynb #a8f72f02
 def plot_scaling(records): # run records
@@ -99,6 +152,31 @@ def plot_scaling(records): # run records
     b = next((r['budget'] for r in rs if r['budget'] != 1.0), 1.0)
     fixed = ', '.join(sorted({r['method'] for r in rs if r['budget'] == 1.0}))  # the methods of fixed size
     fig.suptitle(f"budget {b}" + (f" ({fixed}: 1.0)" if fixed and b != 1.0 else '') + f" on {rs[0]['device']}")
+    fig.tight_layout(); return fig
+
+# %% ../nbs/45_plots.ipynb #25c3a3da
+def _speedup_panel(ax, rs, n): # an axis, speed records, the context
+    "Each method's speed-up at `n` tokens with its range, over the grey band of the full cache timed against itself."
+    full = next(iter(select(rs, method='full', context=n)), None)
+    if full is not None:
+        lo, hi = full.get('speedup_range') or (full['speedup'],) * 2
+        ax.axvspan(lo, hi, color='0.85', label=f"full vs full: {full['speedup']} [{lo}, {hi}]"); ax.axvline(full['speedup'], color='0.5', ls='--', lw=0.8)
+    own = sorted((r for r in rs if r['context'] == n and r['method'] != 'full'), key=lambda r: r['speedup'])
+    for i, r in enumerate(own):
+        (lo, hi), st = r.get('speedup_range') or (r['speedup'],) * 2, _style(r['method'])
+        ax.errorbar([r['speedup']], [i], xerr=[[r['speedup'] - lo], [hi - r['speedup']]], capsize=3, color=st['color'], marker=st['marker'], label=r['method'])
+    ax.set_yticks(range(len(own)), [f"{r['method']} ({r['budget']})" for r in own], fontsize=8)
+    ax.set(xlabel='speed-up over the full cache (median of rounds; bars: range)', title=f"{n} tokens on {own[0]['device']}" + ('' if full else ': no full-vs-full record'))
+    ax.grid(alpha=0.3, axis='x')
+    if full is not None: ax.legend(handles=ax.patches[:1], fontsize=7, loc='lower right')
+
+def plot_speedup(records): # run records
+    "Decode speed-up over the full cache per method (median of the rounds; bars: their range), one panel per context, over the full-vs-full band."
+    rs = select(records, task='speed')
+    ns = sorted({r['context'] for r in rs if r['method'] != 'full'})
+    if not ns: return None
+    fig, axs = plt.subplots(1, len(ns), figsize=(5.5 * len(ns), 0.32 * len({r['method'] for r in rs}) + 1.8), squeeze=False)
+    for ax, n in zip(axs[0], ns): _speedup_panel(ax, rs, n)
     fig.tight_layout(); return fig
 
 # %% ../nbs/45_plots.ipynb #e133af01
@@ -143,8 +221,8 @@ def plot_stream(records): # run records
     fig.tight_layout(); return fig
 
 # %% ../nbs/45_plots.ipynb #b3e77b34
-PLOTS = {'quality': plot_quality, 'sketch_grid': plot_sketch_grid, 'scaling': plot_scaling, 'baseline': plot_baseline,
-         'attention': plot_attention, 'stream': plot_stream}
+PLOTS = {'quality': plot_quality, 'sketch_grid': plot_sketch_grid, 'scaling': plot_scaling, 'speedup': plot_speedup,
+         'baseline': plot_baseline, 'attention': plot_attention, 'stream': plot_stream}
 
 def save_plots(records, out='results'): # run records, folder
     "Draw every plot of `records` into `out/<name>.png` and any headline table into `out/summary.md`; return the paths."

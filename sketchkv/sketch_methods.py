@@ -12,8 +12,8 @@ from .cache import EvictLayer, Method, register, eviction_slack
 from .sketch import CountMinSketch, RaceSketch, universal_family, universal_hash
 
 # %% auto #0
-__all__ = ['PositionsMixin', 'layer_seed', 'charged_bytes', 'received_mass', 'tie_ranks', 'SketchTopKLayer', 'SketchTopK',
-           'jaccard', 'bucket_tokens', 'BucketSummary', 'PositionBuckets', 'SummaryMixin', 'SketchAggregateLayer',
+__all__ = ['PositionsMixin', 'layer_seed', 'charged_bytes', 'tie_ranks', 'SketchTopKLayer', 'SketchTopK', 'jaccard',
+           'bucket_tokens', 'BucketSummary', 'PositionBuckets', 'SummaryMixin', 'SketchAggregateLayer',
            'SketchAggregate', 'SketchAggregateNaive']
 
 # %% ../nbs/22_sketch_methods.ipynb #eb5eb2dc
@@ -53,13 +53,6 @@ def charged_bytes(sketch): # a sketch whose batch_shape starts with the batch of
     "The sketch's bytes with its shared hash parameters charged to every batch row, so a request pays what it would alone."
     return sketch.memory_bytes() + (sketch.batch_shape[0] - 1) * sketch.hash_bytes()
 
-# %% ../nbs/22_sketch_methods.ipynb #26fe5fa2
-def received_mass(weights, # softmax weights (batch, kv_heads, groups, q, rows)
-                  valid=None): # padding flags (batch, kv_heads, rows) of the layer, the last q of which are the queries
-    "Attention mass each row received in this call, over the group's query heads and the real queries: (batch, kv_heads, rows)."
-    if valid is not None: weights = weights * valid[..., -weights.shape[3]:][:, :, None, :, None]
-    return weights.sum((2, 3))
-
 # %% ../nbs/22_sketch_methods.ipynb #a69785ce
 def tie_ranks(scores): # (batch, kv_heads, rows) scores of rows held in position order
     "Rank of every row by score, ties going to the later row: distinct float scores with the same order, (batch, kv_heads, rows)."
@@ -79,9 +72,9 @@ class SketchTopKLayer(PositionsMixin, EvictLayer):
         self.sketch = CountMinSketch(p.width, p.depth, batch_shape=(b, kv), seed=layer_seed(p.seed, self.layer_idx),
                                      device=key_states.device)  # table (batch, kv_heads, depth, width)
 
-    def observe(self, weights, query): # (batch, kv_heads, groups, q, rows), (batch, heads, q, head_dim)
+    def observe(self, mass, query): # the call's AttentionMass, (batch, heads, q, head_dim)
         self.sync_positions()
-        self.sketch.update(self.positions.long(), received_mass(weights, self.valid))
+        self.sketch.update(self.positions.long(), mass.received[..., :self.rows])  # the held rows, pseudo-tokens left out
 
     def estimates(self): return self.sketch.query(self.positions.long())  # (batch, kv_heads, rows) accumulated mass
 

@@ -6,14 +6,20 @@
 from __future__ import annotations
 import math, os
 from pathlib import Path
+import torch
 from .core import check_int
-from .experiments import rounded
-from .grid import ResultStore, grid, registry, run_key
+from .experiments import fixed_budget, rounded
+from .metrics import _token_nll, bootstrap_ci, wilson
+from .testing import banded_mask
+from .grid import ResultStore, grid, part_of, registry, run_key
 
 # %% auto #0
-__all__ = ['RESULTS_ENV', 'STREAM_TARGET', 'select', 'kv_frac', 'wilson', 'headline', 'markdown_table', 'results_path', 'frame',
-           'load_results', 'grid_runs', 'family', 'best', 'ppl_target', 'passkey_target', 'speed_target',
-           'stream_target', 'target_table']
+__all__ = ['NOT_RUN', 'NOT_APPLICABLE', 'FIXED_SIZE', 'PPL_CELLS', 'RESULTS_ENV', 'STREAM_TARGET', 'select', 'kv_frac', 'family',
+           'headline', 'markdown_table', 'ci_cell', 'count_cell', 'headline_table', 'ranking', 'paired_ratio', 'versus',
+           'overlap', 'verdicts', 'results_path', 'frame', 'load_results', 'grid_runs', 'cost_table', 'sketch_rows',
+           'attention_summary', 'sketch_extremes', 'cell_pairs', 'worst_layers', 'best', 'ppl_target', 'passkey_target',
+           'speed_target', 'speed_line', 'stream_target', 'target_table', 'streaming_keep', 'banded_dnll',
+           'ablation_record']
 
 # %% ../nbs/44_tables.ipynb #16f6fb52
 def select(records, group=None, **where): # records; a group they belong to; field values to match
@@ -23,23 +29,21 @@ def select(records, group=None, **where): # records; a group they belong to; fie
 
 def kv_frac(r): return r['kv_bytes'] / r['kv_bytes_full'] if r.get('kv_bytes_full') else float('nan') # measured bytes over the full cache's
 
-# %% ../nbs/44_tables.ipynb #82c3e8f0
-def wilson(k:int, n:int, z:float=1.96): # successes, trials, normal quantile (1.96: 95%)
-    "Wilson score interval `(lo, hi)` of a binomial proportion k/n."
-    check_int('n', n, lo=1); check_int('k', k, lo=0, hi=n)
-    p, d = k / n, 1 + z * z / n
-    c, h = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0., c - h), min(1., c + h)
+def family(method:str): return registry().get(method, {}).get('family') # 'reference', 'baseline', 'ours'; None for a press
 
+# %% ../nbs/44_tables.ipynb #82c3e8f0
 def headline(records): # run records
-    "One row per (method, budget) of the comparison: ppl ratio, passkey accuracy, KV fraction, speed-up."
+    "One row per (method, budget) of the comparison: ppl ratio and its interval, KL, agreement, retrieval accuracies, KV fraction, speed-up."
     rows = {}
     for r in select(records, 'compare'):
         row = rows.setdefault((r['method'], r['budget']), dict(method=r['method'], budget=r['budget']))
-        if r['task'] == 'ppl': row.update(ppl_ratio=r['ppl_ratio'], kv_frac=rounded(kv_frac(r), 3))
+        if r['task'] == 'ppl':
+            ci = r.get('ppl_ratio_95ci')
+            row.update(ppl_ratio=r['ppl_ratio'], **({'ppl_95ci': f'{ci[0]:.3f}-{ci[1]:.3f}'} if ci else {}), kv_frac=rounded(kv_frac(r), 3),
+                       **{k: r[k] for k in ('kl', 'top1', 'bleu') if k in r})
         else:
             lo, hi = wilson(round(r['accuracy'] * r['trials']), r['trials'])
-            row.update(passkey=r['accuracy'], passkey_95ci=f'{lo:.2f}-{hi:.2f}', trials=r['trials'],
+            row.update({r['task']: r['accuracy'], f"{r['task']}_95ci": f'{lo:.2f}-{hi:.2f}', 'trials': r['trials']},
                        **({} if 'kv_frac' in row else dict(kv_frac=rounded(kv_frac(r), 3))))
     sp = select(records, 'scaling', task='speed')
     n = max((r['context'] for r in sp), default=None)
@@ -54,6 +58,96 @@ def markdown_table(rows): # list of dicts
     fmt = lambda v: '' if v is None else f'{v:.4g}' if isinstance(v, float) else str(v)
     return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] +
                      ['| ' + ' | '.join(fmt(r.get(c)) for c in cols) + ' |' for r in rows])
+
+# %% ../nbs/44_tables.ipynb #d8218e99
+def ci_cell(x, ci=None, digits:int=3): # a value; its (lo, hi) interval or None; decimals
+    "`x` and its interval as one cell: '1.480 [1.400, 1.570]', the value alone without an interval."
+    f = lambda v: f'{v:.{digits}f}'
+    return f(x) + (f' [{f(ci[0])}, {f(ci[1])}]' if ci else '')
+
+def count_cell(r): # a retrieval record (passkey or multikey)
+    "'12/30 [0.25, 0.58]': prompts answered of those asked, and the Wilson 95% interval of the accuracy."
+    k = sum(r['correct']) if 'correct' in r else round(r['accuracy'] * r['trials'])
+    lo, hi = r.get('accuracy_95ci') or wilson(k, r['trials'])
+    return f"{k}/{r['trials']} [{lo:.2f}, {hi:.2f}]"
+
+# %% ../nbs/44_tables.ipynb #001b87c2
+NOT_RUN, NOT_APPLICABLE, FIXED_SIZE = 'not run', '—', 'fixed size'
+PPL_CELLS = (('ppl ratio', 'ppl_ratio', 3), ('KL', 'kl', 3), ('top-1', 'top1', 3), ('BLEU', 'bleu', 2), ('agree', 'agree', 2))
+
+def _cells(r): # a comparison record
+    "{column: cell} of one record: a perplexity run's metrics with their intervals, or a retrieval run's count."
+    if 'error' in r: return {'ppl ratio' if r['task'] == 'ppl' else r['task']: 'failed'}
+    if r['task'] == 'ppl': return {c: ci_cell(r[k], r.get(f'{k}_95ci'), d) for c, k, d in PPL_CELLS if r.get(k) is not None}
+    return {r['task']: count_cell(r)}
+
+def _task(column): return 'ppl' if column in [c for c, *_ in PPL_CELLS] else column # the task a column's cells come from
+
+def _kv(rs): # a method's records at one budget, by task
+    "The measured KV fraction of the first of its perplexity, passkey, multi-key runs without an error, or `None`."
+    r = next((rs[t] for t in ('ppl', 'passkey', 'multikey') if t in rs and 'error' not in rs[t]), None)
+    return None if r is None else f'{kv_frac(r):.3f}'
+
+def _budget_cells(m, b, cols, asked, got): # method, budget, columns, (method, budget, task) the grid asks for, records by that key
+    "The cells of method `m` at budget `b`: measured, 'not run' where the grid asks for a run not recorded, else '—'."
+    rs = {t: r for (m_, b_, t), r in got.items() if (m_, b_) == (m, b)}
+    missing = lambda t: NOT_RUN if (m, b, t) in asked else NOT_APPLICABLE
+    out = {c: (_cells(rs[_task(c)]).get(c) or NOT_APPLICABLE) if _task(c) in rs else missing(_task(c)) for c in cols}
+    return dict(out, KV=_kv(rs) or (NOT_RUN if any(k[:2] == (m, b) for k in asked) else NOT_APPLICABLE))
+
+# %% ../nbs/44_tables.ipynb #2f035288
+def headline_table(records, mode:str='headline', tasks=('ppl', 'passkey', 'multikey')): # comparison records; the grid mode they were run from; the tasks whose columns to show
+    "One row per method of `mode`'s comparison: per budget, each measured cell with its 95% interval, 'not run' where a run is missing."
+    want = [s for s in grid(mode) if 'compare' in s['group']]
+    asked = {(s['method'], s['budget'], s['task']) for s in want}
+    got = {(r['method'], r['budget'], r['task']): r for r in records if 'compare' in r.get('group', [])}
+    budgets = sorted({b for _, b, _ in asked | set(got)} - {1.0}) or [1.0]
+    named = {c for r in got.values() for c in _cells(r)} | {'ppl ratio' if t == 'ppl' else t for *_, t in asked}
+    cols = [c for c in [c for c, *_ in PPL_CELLS] + ['passkey', 'multikey'] if c in named and _task(c) in tasks]  # what is measured, in a fixed order
+    rows = []
+    for m in dict.fromkeys([s['method'] for s in want] + [k[0] for k in got]):
+        row, fixed = dict(method=m), fixed_budget(m)
+        for j, b in enumerate(budgets):
+            cells = {c: FIXED_SIZE for c in cols + ['KV']} if fixed and j else _budget_cells(m, 1.0 if fixed else b, cols, asked, got)
+            row.update({f'{c} @{b}': v for c, v in cells.items()})
+        rows.append(row)
+    return rows
+
+# %% ../nbs/44_tables.ipynb #2964cb16
+def ranking(records, budget:float, task:str='ppl', families=None): # comparison records; the budget; 'ppl' (lowest ratio first) or 'passkey'/'multikey' (most answered first); registry families to keep (None: all; a press's is None)
+    "'h2o 1.476 [1.400, 1.570], sketch-topk ...': the methods measured at `budget`, best first, each with its headline cell; 'not run' for none."
+    rs = [r for r in select(records, 'compare', task=task, budget=budget) if families is None or family(r['method']) in families]
+    rs = sorted(rs, key=lambda r: r['ppl_ratio'] if task == 'ppl' else -r['accuracy'])
+    return ', '.join(f"{r['method']} {_cells(r)['ppl ratio' if task == 'ppl' else task]}" for r in rs) or NOT_RUN
+
+def paired_ratio(records, a:str, b:str, budget:float): # comparison records; two methods; the budget
+    "`a`'s perplexity ratio over `b`'s, window by window (the same windows through both caches): `dict(cells, ratio, ci, verdict)`, or `None` unless both ran."
+    ra, rb = (next(iter(select(records, 'compare', task='ppl', method=m, budget=budget)), None) for m in (a, b))
+    if ra is None or rb is None: return None
+    per = lambda r: torch.tensor(r.get('ppl_ratio_windows') or [r['ppl_ratio']], dtype=torch.float64).log()  # (windows,); one for an old record
+    d = per(ra) - per(rb); ci = bootstrap_ci(d)
+    return dict(cells=(_cells(ra)['ppl ratio'], _cells(rb)['ppl ratio']), ratio=math.exp(d.mean()), ci=ci and [math.exp(x) for x in ci],
+                verdict='one window: no interval' if ci is None else f'{a} lower' if ci[1] < 0 else f'{b} lower' if ci[0] > 0 else 'not distinguishable')
+
+def versus(records, a:str, b:str, budget:float): # as `paired_ratio`
+    "'a 1.487 [..] vs b 1.476 [..] (paired a/b 1.007 [..]: not distinguishable)', or 'a against b at 0.2: not run'."
+    p = paired_ratio(records, a, b, budget)
+    if p is None: return f"{a} against {b} at {budget}: {NOT_RUN}"
+    return f"{a} {p['cells'][0]} vs {b} {p['cells'][1]} (paired {a}/{b} {ci_cell(p['ratio'], p['ci'])}: {p['verdict']})"
+
+def overlap(a, b): # two records with `ppl_ratio_95ci` (or None)
+    "Whether the two records' perplexity intervals overlap; `None` unless both have one."
+    if not (a and b and a.get('ppl_ratio_95ci') and b.get('ppl_ratio_95ci')): return None
+    (a0, a1), (b0, b1) = a['ppl_ratio_95ci'], b['ppl_ratio_95ci']
+    return a0 <= b1 and b0 <= a1
+
+def verdicts(records, methods, other:str, budgets): # comparison records; methods to compare; the one they are compared with; budgets
+    "`dict(other lower, ours lower, not distinguishable, not run)`: how `paired_ratio` reads each method against `other` at each budget."
+    vs = [paired_ratio(records, m, other, b) for m in methods for b in budgets]
+    say = [v and v['verdict'] for v in vs]
+    return {f'{other} lower': say.count(f'{other} lower'), 'ours lower': sum(bool(v) and v.endswith(' lower') and v != f'{other} lower' for v in say),
+            'not distinguishable': say.count('not distinguishable'), 'not run': say.count(None)}
+
 
 # %% ../nbs/44_tables.ipynb #735ddc3e
 RESULTS_ENV = 'SKETCHKV_RESULTS'
@@ -80,17 +174,67 @@ def load_results(name:str='quick', # a result set
     print(f'not run yet: {msg}'); return []
 
 # %% ../nbs/44_tables.ipynb #03e6599e
+def _cost(r): return (r.get('seconds') or 0) + (r.get('reference_seconds') or 0) # a run's own time and the reference it made
+
 def grid_runs(records, mode:str): # a result set's records, the grid mode it was run from
     "`dict(runs, recorded, errors, seconds)`: the mode's run count, and how many of those runs `records` hold, failed and took."
     on = {k: records[0][k] for k in ('model', 'corpus', 'device')} if records else {}
     keys = {run_key(dict(s, **on)) for s in grid(mode)}
     mine = [r for r in records if r.get('key') in keys]
     return dict(runs=len(keys), recorded=len(mine), errors=sum('error' in r for r in mine),
-                seconds=round(sum(r.get('seconds') or 0 for r in mine), 1))
+                seconds=round(sum(_cost(r) for r in mine), 1))
+
+def cost_table(records, mode:str, parts:int=1): # a result set's records, its grid mode, the processes it ran in (`--part`)
+    "Seconds per method and task, from the records; and `dict(seconds, parts, wall)`: the total, each part's, the largest."
+    on = {k: records[0][k] for k in ('model', 'corpus', 'device')} if records else {}
+    specs = [dict(s, **on) for s in grid(mode)]
+    part = {run_key(s): i for i in range(parts) for s in part_of(specs, i, parts)}
+    rows, per = {}, [0.0] * parts
+    for r in records:
+        if r.get('key') not in part: continue
+        row = rows.setdefault(r['method'], dict(method=r['method'], family=registry().get(r['method'], {}).get('family') or 'press'))
+        row[f"{r['task']}_s"] = round(row.get(f"{r['task']}_s", 0) + _cost(r), 1)
+        row['runs'] = row.get('runs', 0) + 1; per[part[r['key']]] += _cost(r)
+    for row in rows.values(): row['total_s'] = round(sum(v for k, v in row.items() if k.endswith('_s')), 1)
+    return sorted(rows.values(), key=lambda r: -r['total_s']), dict(seconds=round(sum(per), 1), parts=[round(x, 1) for x in per],
+                                                                  wall=round(max(per), 1) if per else 0.0)
+
+# %% ../nbs/44_tables.ipynb #4c035d56
+def sketch_rows(records): # run records
+    "One row per run of the sketch group: method, budget, width, depth, ppl ratio (None where the sketch did not fit) and that error."
+    from sketchkv.grid import sketch_width
+    return [dict(method=r['method'], budget=r['budget'], width=sketch_width(r['method'], r['params']), depth=r['params']['depth'],
+                 ppl_ratio=r.get('ppl_ratio'), error=r.get('error', '')[:90]) for r in records if 'sketch' in r.get('group', [])]
+
+def attention_summary(records): # run records
+    "One row per attention run (group 'attention'), lowest mean KL first: KL, its worst layer, cosine, summary mass, KV fraction."
+    mean = lambda v: sum(v) / len(v)
+    rows = [dict(method=r['method'], budget=r['budget'], mean_kl=rounded(mean(r['kl']), 5), max_kl=rounded(max(r['kl']), 5),
+                 worst_layer=r['kl'].index(max(r['kl'])), mean_cosine=rounded(mean(r['cosine']), 4),
+                 summary_mass=rounded(mean(r['summary_mass']), 4), kv_frac=rounded(kv_frac(r), 4)) for r in select(records, 'attention', task='attention')]
+    return sorted(rows, key=lambda r: r['mean_kl'])
+
+# %% ../nbs/44_tables.ipynb #ebb451bf
+def sketch_extremes(rows): # `sketch_rows`
+    "{method: (best row, worst row, cells that fit)} over the runs that fit, by perplexity ratio."
+    ok = [r for r in rows if r['ppl_ratio'] is not None]
+    by = {m: sorted((r for r in ok if r['method'] == m), key=lambda r: r['ppl_ratio']) for m in dict.fromkeys(r['method'] for r in ok)}
+    return {m: (rs[0], rs[-1], len(rs)) for m, rs in by.items()}
+
+def cell_pairs(rows, a:str, b:str): # `sketch_rows`; two methods
+    "[(a's ratio, b's ratio)] for each (width, depth, budget) where both fit, in grid order."
+    at = lambda m: {(r['width'], r['depth'], r['budget']): r['ppl_ratio'] for r in rows if r['method'] == m and r['ppl_ratio'] is not None}
+    ra, rb = at(a), at(b)
+    return [(ra[k], rb[k]) for k in ra if k in rb]
+
+def worst_layers(summary): # `attention_summary` rows
+    "{layer: [methods whose KL is largest there]}, by layer, the full cache left out."
+    out = {}
+    for r in summary:
+        if r['method'] != 'full': out.setdefault(r['worst_layer'], []).append(r['method'])
+    return dict(sorted(out.items()))
 
 # %% ../nbs/44_tables.ipynb #dec1961e
-def family(method:str): return registry().get(method, {}).get('family') # 'reference', 'baseline', 'ours'; None for a press
-
 def best(rows, key:str, families, budget=None, lower:bool=True): # rows; field; families (None: presses); budget; min or max
     "The row of a method of one of `families` with the lowest (`lower`) or highest `key`, at `budget` when given."
     rs = [r for r in rows if family(r['method']) in families and r.get(key) is not None and budget in (None, r['budget'])]
@@ -100,19 +244,20 @@ def ppl_target(rows, budget:float, goal:float): # headline rows, the budget, the
     "The perplexity target at `budget`: the best of ours against `goal`, beside the best baseline."
     b, h = best(rows, 'ppl_ratio', ('ours',), budget), best(rows, 'ppl_ratio', ('baseline',), budget)
     return dict(target=f'ppl ratio <= {goal} at budget {budget}', reached=b and b['ppl_ratio'], by=b and b['method'],
-                met=bool(b) and b['ppl_ratio'] <= goal, short_by=b and round(b['ppl_ratio'] - goal, 3),
+                met=bool(b) and b['ppl_ratio'] <= goal, short_by=round(b['ppl_ratio'] - goal, 3) if b else None,
                 best_baseline=h and f"{h['method']} {h['ppl_ratio']}")
 
 # %% ../nbs/44_tables.ipynb #9a67b370
-def passkey_target(rows, budget:float=0.2, within:float=0.05): # headline rows, the budget, the allowed loss to the full cache
-    "The passkey target: the best of ours against the full cache (less `within`) and every press, beside the best press."
-    full, press = best(rows, 'passkey', ('reference',), lower=False), best(rows, 'passkey', (None,), budget, lower=False)
-    b = best(rows, 'passkey', ('ours',), budget, lower=False)
-    fp, pp = full and full['passkey'], press and press['passkey']
+def passkey_target(rows, budget:float=0.2, within:float=0.05, task:str='passkey', context=None): # headline rows, the budget, the allowed loss; 'passkey' or 'multikey', its prompt length
+    "The retrieval target: the best of ours against the full cache (less `within`) and every press, beside the best press."
+    full, press = best(rows, task, ('reference',), lower=False), best(rows, task, (None,), budget, lower=False)
+    b = best(rows, task, ('ours',), budget, lower=False)
+    fp, pp = full and full[task], press and press[task]
     need = None if full is None else max(fp - within, pp or 0)
-    return dict(target=f'passkey at 4K, budget {budget}: within {within} of full ({fp}) and >= every press ({pp})',
-                reached=b and b['passkey'], by=b and b['method'], met=bool(b) and need is not None and b['passkey'] >= need,
-                short_by=b and need is not None and round(need - b['passkey'], 3), best_baseline=press and f"{press['method']} {pp}")
+    at = f' at {context} tokens' if context else ''
+    return dict(target=f'{task}{at}, budget {budget}: within {within} of full ({fp}) and >= every press ({pp})',
+                reached=b and b[task], by=b and b['method'], met=bool(b) and need is not None and b[task] >= need,
+                short_by=round(need - b[task], 3) if b and need is not None else None, best_baseline=press and f"{press['method']} {pp}")
 
 def speed_target(records, context:int=8192, goal:float=1.5): # speed records, the context, the speed-up to reach
     "The decode speed target at `context`: the best speed-up of ours against `goal`, beside the best baseline's."
@@ -121,6 +266,15 @@ def speed_target(records, context:int=8192, goal:float=1.5): # speed records, th
     return dict(target=f'decode speed-up >= {goal} at {context} tokens' + (f", budget {b['budget']}" if b else ''),
                 reached=b['speedup'] if b else 'not run', by=b and b['method'], met=bool(b) and b['speedup'] >= goal,
                 short_by=b and round(goal - b['speedup'], 3), best_baseline=h and f"{h['method']} {h['speedup']}")
+
+# %% ../nbs/44_tables.ipynb #fcf0dfab
+def speed_line(records, context:int): # speed records; their context
+    "`(methods, floor)` at `context`: 'window 1.19 [1.10, 1.25], h2o ...' fastest first, and the full cache timed against itself; 'not run' for none."
+    sp = select(records, task='speed', context=context)
+    cell = lambda r: f"{r['speedup']:.3f}" + (' [{:.3f}, {:.3f}]'.format(*r['speedup_range']) if r.get('speedup_range') else '')
+    own = sorted((r for r in sp if r['method'] != 'full'), key=lambda r: -r['speedup'])
+    full = next((r for r in sp if r['method'] == 'full'), None)
+    return ', '.join(f"{r['method']} {cell(r)}" for r in own) or NOT_RUN, cell(full) if full else NOT_RUN
 
 # %% ../nbs/44_tables.ipynb #467f1ddc
 STREAM_TARGET = '32K PG-19 tokens streamed: KV bytes and ms/token flat from 2K to 32K'
@@ -138,8 +292,31 @@ def stream_target(records, start:int=2048, end:int=32768, slower:float=1.25): # 
                 by=st['method'], met=max(kv) <= cap and min(kv) >= 0.95 * cap and segs[-1]['end'] >= end
                                      and segs[-1]['ms_per_token'] <= slower * t0, short_by=None, best_baseline=None)
 
-def target_table(headline_records, long_records): # the `headline` and `long` result sets
-    "One row per target of the evict-into-sketch issue, computed from the records."
-    rows = headline(headline_records)
-    return [ppl_target(rows, 0.2, 1.02), ppl_target(rows, 0.1, 1.05), passkey_target(rows),
+def target_table(headline_records, long_records): # the `headline` (or `headline-1window`) and `long` result sets
+    "One row per target of the evict-into-sketch issue, computed from the records: a retrieval row per task they hold."
+    rows, tasks = headline(headline_records), {r['task']: r['context'] for r in select(headline_records, 'compare') if r['task'] != 'ppl'}
+    return [ppl_target(rows, 0.2, 1.02), ppl_target(rows, 0.1, 1.05), *[passkey_target(rows, task=t, context=n) for t, n in tasks.items()],
             speed_target(long_records), stream_target(long_records)]
+
+# %% ../nbs/44_tables.ipynb #98d3e6b8
+def streaming_keep(rows:int, sinks:int=4): # rows a streaming cache holds; its sinks
+    "Key positions query `i` sees in a StreamingLLM cache of `rows` rows fed token by token: the sinks, the rows before it, itself."
+    return lambda i: torch.cat([torch.arange(min(sinks, i + 1)), torch.arange(max(min(sinks, i + 1), i - (rows - sinks)), i + 1)])
+
+@torch.no_grad()
+def banded_dnll(model, ids, budgets, sinks:int=4): # a causal LM; (windows, n) ids; budgets (fractions of n, as the cache takes them); sinks
+    "{budget: (windows,) float64}: each window's mean NLL under StreamingLLM's banded mask less the unmasked model's (no cache)."
+    n = ids.shape[1]
+    masks = {b: banded_mask(n, 0, streaming_keep(math.ceil(b * n), sinks), device=model.device) for b in budgets}  # each (1, 1, n, n)
+    nll = lambda w, mask=None: _token_nll(model(w, attention_mask=mask, use_cache=False).logits[:, :-1], w[:, 1:]).double().mean()
+    out = {b: [] for b in budgets}
+    for w in ids.to(model.device)[:, None]:  # (1, n) each
+        full = nll(w)  # once per window, for every budget
+        for b in budgets: out[b].append((nll(w, masks[b]) - full).item())
+    return {b: torch.tensor(v, dtype=torch.float64) for b, v in out.items()}
+
+def ablation_record(dnll, budget:float, **fields): # (windows,) NLL differences; the budget; what else the record says
+    "The ablation at `budget` as a record: perplexity ratio `exp(mean)`, its bootstrap interval over windows, each window's ratio."
+    ci = bootstrap_ci(dnll)
+    return dict(task='banded-mask', budget=budget, windows=len(dnll), ppl_ratio=rounded(math.exp(dnll.mean()), 4),
+                ppl_ratio_95ci=ci and [rounded(math.exp(c), 4) for c in ci], ppl_ratio_windows=[rounded(math.exp(d), 4) for d in dnll.tolist()], **fields)
