@@ -83,7 +83,8 @@ def _quality_panel(ax, rs, task): # an axis, the records of one task, the task
 
 # %% ../nbs/45_plots.ipynb #3851bb4d
 def _quality_title(r, task): # a record of the task
-    if task == 'ppl': return f"perplexity, {r['context']} tokens x {r.get('windows', 1)} windows (bars: 95% bootstrap)"
+    w = r.get('windows', 1)
+    if task == 'ppl': return f"perplexity, {r['context']} tokens x {w} window{'s' * (w > 1)} " + ('(bars: 95% bootstrap)' if w > 1 else '(no interval)')
     return f"{task}, {r['context']} tokens x {r['trials']} prompts (bars: Wilson 95%)"
 
 def _log_ratios(ax, ys): # an axis, the ratios drawn
