@@ -15,8 +15,8 @@ from .decode import feed, greedy_tokens
 
 # %% auto #0
 __all__ = ['full_cache_fn', 'cache_bytes', 'peak_rss_bytes', 'reset_peak_rss', 'MemoryTracker', 'LatencyTracker', 'stream_logits',
-           'streaming_ppl', 'perplexity', 'full_reference', 'compare_stream', 'greedy_generate', 'exact_prefix_len',
-           'bleu', 'per_window', 'attention_analysis', 'bootstrap_ci', 'wilson']
+           'streaming_ppl', 'perplexity', 'full_reference', 'compare_stream', 'greedy_generate', 'bleu', 'per_window',
+           'attention_analysis', 'bootstrap_ci', 'wilson']
 
 # %% ../nbs/30_metrics.ipynb #82144586
 def full_cache_fn(model): # a transformers causal LM
@@ -222,14 +222,6 @@ def greedy_generate(model, # a transformers causal LM
 
 # %% ../nbs/30_metrics.ipynb #67f0de49
 def _ids_list(x): return [int(t) for t in (x.tolist() if isinstance(x, torch.Tensor) else x)]
-
-def exact_prefix_len(candidate, reference): # two token-id sequences
-    "Number of leading tokens `candidate` and `reference` share."
-    n = 0
-    for a, b in zip(_ids_list(candidate), _ids_list(reference)):
-        if a != b: break
-        n += 1
-    return n
 
 def bleu(candidate, reference): # token ids generated, token ids of the reference
     "Sentence BLEU of `candidate` against `reference` on token ids (nltk, 4-grams, smoothing method 1)."

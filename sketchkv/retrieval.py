@@ -7,9 +7,9 @@ from __future__ import annotations
 import random, re
 from collections import namedtuple
 import torch
-from transformers import DynamicCache
 from .core import check_int, check_range, generator
 from .decode import greedy_tokens
+from .metrics import full_cache_fn
 
 # %% auto #0
 __all__ = ['Trial', 'TRIALS', 'passkey_prompt', 'passkey_correct', 'split_prompt', 'passkey_trials', 'multikey_prompt',
@@ -132,6 +132,6 @@ def retrieval_accuracy(model, # a transformers causal LM
                        max_new_tokens:int=8, # tokens of answer to generate
                        memory=None): # a MemoryTracker: records each trial's cache before every answer token
     "Fraction of `trials` answered exactly, and a record per trial."
-    make = cache_fn or (lambda: DynamicCache(config=model.config))
+    make = cache_fn or full_cache_fn(model)
     records = [answer_trial(model, tokenizer, make(), t, max_new_tokens, memory) for t in trials]
     return dict(accuracy=sum(r['correct'] for r in records) / len(records), trials=records)
