@@ -30,7 +30,7 @@ NEWEST_STAMP := $(NEWEST_VENV)/.installed
 NEWEST_TRANSFORMERS ?= 5.24.0
 NEWEST_PINS  ?= $(filter-out transformers==% kvpress==%,$(PINS)) transformers==$(NEWEST_TRANSFORMERS)
 NEWEST_NBS   ?= 00_core 01_models 02_data 03_decode 04_compat 05_api 10_sketch 20_cache 21_baselines 22_sketch_methods 23_hybrid \
-                24_adaptive 25_testing 26_attention 27_properties 30_metrics 31_retrieval
+                24_adaptive 25_testing 26_attention 27_properties 28_quant 30_metrics 31_retrieval
 NEWEST_SUMMARY ?=
 
 REPORT_OUT  ?= results
@@ -52,7 +52,7 @@ SHELL := /bin/bash
 PIP_NOISE := sed -u '/is ignored: it is neither a file nor a directory/d'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-newest test-newest report test sync nbtest docs check-site export readme gpu-check clean distclean
+.PHONY: help setup setup-newest test-newest report test sync nbtest docs check-site export readme ablation gpu-check clean distclean
 
 help:
 	@echo "make report   run the main job ($(REPORT_CMD)), then make docs on its results"
@@ -63,6 +63,7 @@ help:
 	@echo "make setup    create $(VENV) with the pinned dependencies (done by the targets above)"
 	@echo "make export   nbdev_export the notebooks into sketchkv/"
 	@echo "make readme   regenerate README.md from nbs/index.ipynb"
+	@echo "make ablation  recompute the committed ablation records (cells flagged ablation: $(ABLATION_NBS))"
 	@echo "make gpu-check  on a CUDA machine: the decode benchmark at 8K in bf16 and the slow/cuda tests, one JSON"
 	@echo "              summary (GPU_ARGS=--dry-run: the same path on the CPU; GPU_PY: a Python with the requirements)"
 	@echo "make clean    remove _proc/ and _site/;  make distclean  also removes $(VENV) and .cache/"
@@ -147,6 +148,12 @@ export: setup
 
 readme: setup
 	$(TEST_ENV) $(PY) .ci/readme.py
+
+# Cells flagged `ablation` recompute a committed measurement from scratch (the banded-mask ablation in 62: about five
+# minutes on 2 cores, rewriting nbs/results/banded-mask/); they are experiments, not tests, so `make test` and CI skip them.
+ABLATION_NBS ?= nbs/62_comparison.ipynb
+ablation: setup
+	for nb in $(ABLATION_NBS); do $(TEST_ENV) $(PY) .ci/nbtest.py --path $$nb --flags "slow ablation" --n_workers 1 || exit 1; done
 
 # No `setup` dependency: a GPU machine brings its own Python with the project's requirements (and a CUDA torch).
 GPU_PY   ?= $(if $(wildcard $(PY)),$(PY),python3)

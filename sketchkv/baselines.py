@@ -14,8 +14,8 @@ from .cache import KVLayer, EvictLayer, Method, register
 # %% auto #0
 __all__ = ['BITS', 'check_below_budget', 'known_budget_tokens', 'StreamingLayer', 'rope_inv_freq', 'rope_rotate', 'rope_cos_sin',
            'RerotateLayer', 'next_positions', 'Streaming', 'H2OLayer', 'H2O', 'minmax_quantize', 'dequantize',
-           'pack_codes', 'unpack_codes', 'quantize_keys', 'dequantize_keys', 'quantize_values', 'dequantize_values',
-           'QuantLayer', 'Quantized', 'Int8', 'Int4']
+           'pack_codes', 'packable', 'unpack_codes', 'quantize_keys', 'dequantize_keys', 'quantize_values',
+           'dequantize_values', 'QuantLayer', 'Quantized', 'Int8', 'Int4', 'Int2']
 
 # %% ../nbs/21_baselines.ipynb #4f0c0216
 def check_below_budget(name:str, value:int, tokens:int): # argument name, its value, the budget in tokens
@@ -164,11 +164,11 @@ class H2O(Method):
     def new_layer(self, layer_idx): return H2OLayer(self, layer_idx)
 
 # %% ../nbs/21_baselines.ipynb #759f0d45
-BITS = (2, 4, 8)
+BITS = (2, 4, 8) # code widths that pack whole codes into a byte (other widths from 1 to 8 pack 8 codes into `bits` bytes)
 
 def minmax_quantize(x, bits:int, dim:int, mask=None): # tensor, bits per code, axis reduced, bool mask or None
     "Asymmetric min-max quantisation over `dim`: `(codes uint8, scale, zero)`, `x ~ codes * scale + zero`."
-    if bits not in BITS: raise ValueError(f"bits={bits!r} must be one of {BITS}")
+    check_int('bits', bits, lo=1, hi=8)
     qmax, xf = 2 ** bits - 1, x.float()
     lo = (xf if mask is None else xf.masked_fill(~mask, float('inf'))).amin(dim, keepdim=True)
     hi = (xf if mask is None else xf.masked_fill(~mask, float('-inf'))).amax(dim, keepdim=True)
@@ -183,21 +183,29 @@ def dequantize(codes, scale, zero): # uint8 codes, scale and zero broadcastable 
     return codes.to(scale.dtype) * scale + zero
 
 # %% ../nbs/21_baselines.ipynb #1e465180
-def _shifts(bits:int, device): return torch.arange(0, 8, bits, dtype=torch.uint8, device=device)
+def _shifts(bits:int, device, n:int|None=None): return torch.arange(0, (n or 8 // bits) * bits, bits, device=device) # bit offsets
 
-def pack_codes(codes, bits:int): # (..., d) uint8 codes below 2**bits; bits per code
-    "(..., d * bits / 8) uint8: `8 // bits` codes per byte."
+def pack_codes(codes, bits:int): # (..., d) uint8 codes below 2**bits; bits per code, 1 to 8
+    "(..., d * bits / 8) uint8: `8 // bits` codes per byte when `bits` divides 8, else 8 codes in `bits` bytes."
     if bits == 8: return codes
-    per = 8 // bits
+    per = 8 // bits if 8 % bits == 0 else 8
     if codes.shape[-1] % per: raise ValueError(f"the last axis ({codes.shape[-1]}) must be a multiple of {per} to pack {bits}-bit codes")
-    c = codes.view(*codes.shape[:-1], -1, per)  # (..., d / per, per)
-    return (c << _shifts(bits, codes.device)).sum(-1).to(torch.uint8)
+    if per * bits == 8:
+        c = codes.view(*codes.shape[:-1], -1, per)  # (..., d / per, per)
+        return (c << _shifts(bits, codes.device).to(torch.uint8)).sum(-1).to(torch.uint8)
+    word = (codes.view(*codes.shape[:-1], -1, 8).long() << _shifts(bits, codes.device, 8)).sum(-1)  # (..., d / 8): 8 * bits bits each
+    return ((word[..., None] >> _shifts(8, codes.device, bits)) & 255).to(torch.uint8).flatten(-2)  # (..., d * bits / 8)
+
+def packable(d:int, bits:int): return d % (8 // bits if 8 % bits == 0 else 8) == 0 # whether `pack_codes` packs d codes of `bits`
 
 def unpack_codes(packed, bits:int): # (..., d * bits / 8) uint8; bits per code
     "(..., d) uint8 codes: the inverse of `pack_codes`."
     if bits == 8: return packed
-    c = (packed[..., None] >> _shifts(bits, packed.device)) & (2 ** bits - 1)  # (..., d / per, per)
-    return c.flatten(-2)
+    if 8 % bits == 0:
+        c = (packed[..., None] >> _shifts(bits, packed.device).to(torch.uint8)) & (2 ** bits - 1)  # (..., d / per, per)
+        return c.flatten(-2)
+    word = (packed.view(*packed.shape[:-1], -1, bits).long() << _shifts(8, packed.device, bits)).sum(-1)  # (..., d / 8)
+    return ((word[..., None] >> _shifts(bits, packed.device, 8)) & (2 ** bits - 1)).to(torch.uint8).flatten(-2)  # (..., d)
 
 # %% ../nbs/21_baselines.ipynb #9566dcd5
 def quantize_keys(keys, real, bits:int, group:int, offset:int=0): # (b, kv, n, d) keys, (b, kv, n) bool, sizes
@@ -240,14 +248,37 @@ class QuantLayer(KVLayer):
 
     def lazy_initialization(self, key_states, value_states):
         super().lazy_initialization(key_states, value_states)
-        b, kv, _, d = key_states.shape
-        per, self.vgroup = 8 // self.policy.bits, min(self.policy.group, d)
+        d = key_states.shape[-1]
+        self.vgroup = min(self.policy.group, d)
         if d % self.vgroup: raise ValueError(f"group={self.policy.group} must divide head_dim={d} (values are grouped over channels)")
-        if d % per: raise ValueError(f"head_dim={d} must be a multiple of {per} to pack {self.policy.bits}-bit codes")
-        empty = lambda width, dtype: key_states.new_zeros(b, kv, 0, width, dtype=dtype)  # (batch, kv_heads, 0, width)
-        self.kq, self.vq = empty(d // per, torch.uint8), empty(d // per, torch.uint8)
-        self.kscale, self.kzero = empty(d, value_states.dtype), empty(d, value_states.dtype)
-        self.vscale, self.vzero = empty(d // self.vgroup, value_states.dtype), empty(d // self.vgroup, value_states.dtype)
+        self.kbits = self.vbits = None
+        if getattr(self.policy, 'bits', None): self.set_bits(self.policy.bits, self.policy.bits)  # a subclass may plan its own
+
+    def set_bits(self, kbits:int, vbits:int): # bits per key code, per value code
+        "Fix the code widths, before the first flush."
+        d = self.keys.shape[-1]
+        for b in {kbits, vbits}:
+            if not packable(d, b): raise ValueError(f"head_dim={d} must be a multiple of {8 // b if 8 % b == 0 else 8} to pack {b}-bit codes")
+        self.kbits, self.vbits = kbits, vbits
+
+    @property
+    def scale_dtype(self): return self.dtype # dtype of the scales and zeros
+
+    def key_scale_width(self, d:int): return d # scales per key scale row: one per channel (a row per group of tokens)
+    def encode_keys(self, keys, real, offset:int): # (b, kv, n, d) keys, (b, kv, n) bool, pad rows before them
+        "Codes, scales, zeros of keys moving to codes: per channel over groups of `group` tokens."
+        return quantize_keys(keys, real, self.kbits, self.policy.group, offset)
+    def decode_keys(self): # no arguments
+        "(b, kv, quantised, d) keys from their codes, in the scales' dtype."
+        return dequantize_keys(unpack_codes(self.kq, self.kbits), self.kscale, self.kzero, self.policy.group, self.offset)
+
+    def allocate(self): # no arguments
+        "Empty code, scale and zero tensors, at the first flush."
+        b, kv, _, d = self.keys.shape
+        empty = lambda width, dtype: self.keys.new_zeros(b, kv, 0, width, dtype=dtype)  # (batch, kv_heads, 0, width)
+        self.kq, self.vq = empty(d * self.kbits // 8, torch.uint8), empty(d * self.vbits // 8, torch.uint8)
+        self.kscale, self.kzero = empty(self.key_scale_width(d), self.scale_dtype), empty(self.key_scale_width(d), self.scale_dtype)
+        self.vscale, self.vzero = empty(d // self.vgroup, self.scale_dtype), empty(d // self.vgroup, self.scale_dtype)
 
     @property
     def quantised(self): return 0 if self.kq is None else self.kq.shape[-2] # rows held as codes
@@ -257,10 +288,9 @@ class QuantLayer(KVLayer):
     def update(self, key_states, value_states, cache_kwargs=None):
         keys, values = super().update(key_states, value_states, cache_kwargs)  # the tail, new rows included
         if not self.quantised: return keys, values
-        bits, group = self.policy.bits, self.policy.group
-        k = dequantize_keys(unpack_codes(self.kq, bits), self.kscale, self.kzero, group, self.offset)
-        v = dequantize_values(unpack_codes(self.vq, bits), self.vscale, self.vzero)
-        return torch.cat([k, keys], -2), torch.cat([v, values], -2)
+        k = self.decode_keys()
+        v = dequantize_values(unpack_codes(self.vq, self.vbits), self.vscale, self.vzero)
+        return torch.cat([k.to(keys.dtype), keys], -2), torch.cat([v.to(values.dtype), values], -2)
 
     def compress(self):
         "Quantise the oldest tail rows: all but `residual` at the first flush (once a whole group is among them), then whole groups."
@@ -270,11 +300,12 @@ class QuantLayer(KVLayer):
 
     def flush(self, n:int, offset:int): # rows to move, pad rows before them to complete the first group
         "Move the `n` oldest tail rows to codes."
-        bits, q = self.policy.bits, self.quantised
+        if self.kq is None: self.allocate()
+        q, sd = self.quantised, self.scale_dtype
         real = self.valid[..., q:q + n] if self.valid is not None else self.keys.new_ones(self.keys.shape[:2] + (n,), dtype=torch.bool)
-        kc, ks, kz = quantize_keys(self.keys[..., :n, :], real, bits, self.policy.group, offset)
-        vc, vs, vz = quantize_values(self.values[..., :n, :], bits, self.vgroup)
-        self.kq, self.vq = torch.cat([self.kq, pack_codes(kc, bits)], -2), torch.cat([self.vq, pack_codes(vc, bits)], -2)
+        kc, ks, kz = self.encode_keys(self.keys[..., :n, :].to(sd), real, offset)
+        vc, vs, vz = quantize_values(self.values[..., :n, :].to(sd), self.vbits, self.vgroup)
+        self.kq, self.vq = torch.cat([self.kq, pack_codes(kc, self.kbits)], -2), torch.cat([self.vq, pack_codes(vc, self.vbits)], -2)
         self.kscale, self.kzero = torch.cat([self.kscale, ks], -2), torch.cat([self.kzero, kz], -2)
         self.vscale, self.vzero = torch.cat([self.vscale, vs], -2), torch.cat([self.vzero, vz], -2)
         self.keys, self.values = self.keys[..., n:, :].clone(), self.values[..., n:, :].clone()
@@ -316,3 +347,9 @@ class Int8(Quantized):
 class Int4(Quantized):
     "KIVI-style cache with 4-bit codes packed two to a byte."
     bits: ClassVar[int] = 4
+
+@register('int2')
+@dataclass
+class Int2(Quantized):
+    "KIVI-style cache with 2-bit codes packed four to a byte (KIVI's headline setting)."
+    bits: ClassVar[int] = 2

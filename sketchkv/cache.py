@@ -119,6 +119,8 @@ class KVLayer(CacheLayerMixin):
         self.compress()
 
     def attend_kv(self): return None # extra pseudo-tokens `(keys, values, bias)` attended after the held rows, or `None`
+    def rotate_query(self, query): return query # (b, heads, q, d) queries in the held keys' coordinates (a rotating layer's)
+    def unrotate_output(self, out): return out # (b, heads, q, d) attention output from the held values' coordinates
 
     def observe(self, mass, query): pass # the call's AttentionMass if need_weights (else None), and the queries
     def compress(self): pass # enforce the budget after the step
@@ -197,16 +199,17 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
     if extra is not None:
         key, value = torch.cat([key, extra[0].to(key.dtype)], -2), torch.cat([value, extra[1].to(value.dtype)], -2)
     bias = attention_bias(layer, attention_mask, None if extra is None else extra[2], query.device)
+    query = layer.rotate_query(query)  # in the held rows' coordinates (unchanged but for a rotating layer)
     out, _ = grouped_attention(query, key, value, bias, scale)  # SDPA, for every method
     real = attention_mask.real(query.device) if attention_mask.has_padding else None  # (batch, q) or None
     n_extra = 0 if extra is None else extra[0].shape[-2]  # pseudo-token columns, after the rows
     mass = attention_mass(query, key, bias, scale, real, n_extra) if layer.need_weights else None  # beside SDPA, in chunks
     layer.after_attention(mass, query, attention_mask)
-    return out.transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
+    return layer.unrotate_output(out).transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
 
 # %% ../nbs/20_cache.ipynb #4ede90d8
 METHODS: dict[str, type] = {}
-METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods', 'sketchkv.hybrid', 'sketchkv.adaptive') # notebooks that register more methods
+METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods', 'sketchkv.hybrid', 'sketchkv.adaptive', 'sketchkv.quant') # notebooks that register more methods
 FAMILIES = ('reference', 'baseline', 'ours') # the uncompressed cache; published methods we compare with; this project's
 
 def _load_methods():

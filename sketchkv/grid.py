@@ -17,7 +17,7 @@ from .tasks import TASKS, NotReplayable, record_prefill, replay, retrieval_recor
 
 # %% auto #0
 __all__ = ['BUDGETS', 'GRIDS', 'registry', 'sketch_methods', 'sketch_width', 'grid', 'run_key', 'ResultStore', 'run_spec',
-           'run_retrieval_specs', 'part_of', 'run_grid', 'report_cmd']
+           'bits_field', 'run_retrieval_specs', 'part_of', 'run_grid', 'report_cmd']
 
 # %% ../nbs/43_grid.ipynb #682d1ac0
 BUDGETS = (0.1, 0.2, 0.3, 0.5)
@@ -145,7 +145,12 @@ def run_spec(spec:dict, model, tok): # a full spec (with model, corpus, device),
     kw = {k: v for k, v in spec.items() if k not in ('group', 'task', 'model', 'device') and not (k == 'corpus' and spec['task'] in TRIALS)}
     try: res = TASKS[spec['task']](model, tok, **kw)
     except ValueError as e: res = dict(error=str(e))
-    return {**spec, **res, 'key': run_key(spec)}
+    return {**spec, **res, **bits_field(res, model), 'key': run_key(spec)}
+
+def bits_field(res:dict, model): # a task's result; the model it ran on
+    "`{'bits_per_element': ...}`: 8 x the bytes held over the K/V elements a full cache holds, everything counted ({} without bytes)."
+    if not res.get('kv_bytes_full'): return {}
+    return dict(bits_per_element=round(8 * model.dtype.itemsize * res['kv_bytes'] / res['kv_bytes_full'], 4))
 
 # %% ../nbs/43_grid.ipynb #d0665698
 def _group(spec): return (spec['task'], spec['context'], spec['trials'], spec.get('seed', 0)) # specs asking the same prompts
@@ -185,7 +190,7 @@ def run_retrieval_specs(specs, model, tok, # full retrieval specs, the loaded mo
             ts = sorted((have[(run_key(s), t)] for t in range(seed, seed + n)), key=lambda t: t['seed'])
             rec = retrieval_record(task, s['method'], s['budget'], s['params'], context, ts, ts[-1]['kv_bytes'],
                                    max(t['kv_bytes_full'] for t in ts), sum(t['seconds'] for t in ts))
-            emit({**s, **rec, 'replayed': sum(t['replayed'] for t in ts), 'key': run_key(s)})
+            emit({**s, **rec, **bits_field(rec, model), 'replayed': sum(t['replayed'] for t in ts), 'key': run_key(s)})
 
 # %% ../nbs/43_grid.ipynb #89ff7476
 def part_of(specs, part:int, parts:int): # run specs; which share (0-based) of how many

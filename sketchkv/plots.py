@@ -13,7 +13,7 @@ from matplotlib.ticker import NullFormatter
 from .cache import methods
 from .experiments import _presses, is_press
 from .grid import sketch_width
-from .tables import headline, kv_frac, markdown_table, select
+from .tables import headline, kv_frac, bits_per_element, markdown_table, select
 
 # %% auto #0
 __all__ = ['QUALITY', 'PLOTS', 'pareto_front', 'plot_quality', 'plot_sketch_grid', 'plot_scaling', 'plot_speedup',
@@ -54,10 +54,10 @@ def _dodge(points, spread:float=0.12): # (method, x) pairs of a panel; the wides
         groups[-1].append((m, x)); last = x
     return {(m, x): x * (1 + spread) ** ((2 * i - (len(g) - 1)) / max(len(g) - 1, 1)) for g in groups for i, (m, x) in enumerate(sorted(g))}
 
-def _log_fractions(ax, xs): # an axis, the KV fractions drawn
-    "A log x axis of KV fractions, labelled at 0.1, 0.2, 0.3, 0.5, 1 where they fall in the data's range."
+def _log_bits(ax, xs): # an axis, the bits per element drawn
+    "A log x axis of bits per element, labelled at 1, 2, 3, 4, 6, 8, 16, 32 where they fall in the data's range."
     ax.set_xscale('log'); ax.xaxis.set_minor_formatter(NullFormatter())
-    ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0) if min(xs) / 1.5 <= t <= max(xs) * 1.5]
+    ticks = [t for t in (1, 2, 3, 4, 6, 8, 16, 32) if min(xs) / 1.5 <= t <= max(xs) * 1.5]
     ax.set_xticks(ticks, [f'{t:g}' for t in ticks])
 
 # %% ../nbs/45_plots.ipynb #4e975982
@@ -66,20 +66,20 @@ QUALITY = {'ppl': ('ppl_ratio', 'ppl_ratio_95ci', 'perplexity / full perplexity'
            'multikey': ('accuracy', 'accuracy_95ci', 'multi-key accuracy', True)}
 
 def _quality_panel(ax, rs, task): # an axis, the records of one task, the task
-    "One method per series with its interval as error bars; the Pareto front as a step line (true fractions), its methods' markers ringed and named."
+    "Against bits per stored element, one method per series with its interval as error bars; the Pareto front as a step line (true bits), its methods' markers ringed and named."
     y, ci, label, higher = QUALITY[task]
-    series = {m: sorted((kv_frac(r), r[y], r.get(ci) or (r[y], r[y])) for r in select(rs, method=m)) for m in sorted({r['method'] for r in rs})}
+    series = {m: sorted((bits_per_element(r), r[y], r.get(ci) or (r[y], r[y])) for r in select(rs, method=m)) for m in sorted({r['method'] for r in rs})}
     shift = _dodge([(m, x) for m, pts in series.items() for x, *_ in pts])
     for m, pts in series.items():
         ax.errorbar([shift[(m, x)] for x, *_ in pts], [v for _, v, _ in pts], yerr=[[v - c[0] for _, v, c in pts], [c[1] - v for _, v, c in pts]],
                     ms=4, capsize=2, lw=1, alpha=0.85, label=m, **_style(m))
-    names = {(kv_frac(r), r[y]): r['method'] for r in rs}
+    names = {(bits_per_element(r), r[y]): r['method'] for r in rs}
     front = pareto_front(list(names), higher)
     ax.step(*zip(*front), 'k--', lw=0.8, where='post', label='Pareto front')
     ringed = [(shift[(names[(x, v)], x)], v, names[(x, v)]) for x, v in front]  # where each front method's marker is drawn
     ax.scatter([x for x, *_ in ringed], [v for _, v, _ in ringed], s=110, facecolors='none', edgecolors='k', lw=1, zorder=3)
     for x, v, m in ringed: ax.annotate(m, (x, v), xytext=(4, -9 if higher else 4), textcoords='offset points', fontsize=7)
-    _log_fractions(ax, [x for x, _ in names]); ax.set(xlabel='KV bytes / full (log scale)', ylabel=label); ax.grid(alpha=0.3)
+    _log_bits(ax, [x for x, _ in names]); ax.set(xlabel='bits per stored K/V element, all bytes counted (log scale)', ylabel=label); ax.grid(alpha=0.3)
 
 # %% ../nbs/45_plots.ipynb #3851bb4d
 def _quality_title(r, task): # a record of the task
@@ -94,7 +94,7 @@ def _log_ratios(ax, ys): # an axis, the ratios drawn
     ax.set_yticks(ticks, [f'{t:g}' for t in ticks])
 
 def plot_quality(records): # run records
-    "Perplexity ratio and retrieval accuracy against the measured KV fraction, one panel per task (group 'compare')."
+    "Perplexity ratio and retrieval accuracy against the measured bits per stored element, one panel per task (group 'compare')."
     tasks = [t for t in QUALITY if select(records, 'compare', task=t)]
     if not tasks: return None
     fig, axs = plt.subplots(1, len(tasks), figsize=(5.6 * len(tasks) + 2, 4.8), squeeze=False)

@@ -14,12 +14,12 @@ from .testing import banded_mask
 from .grid import ResultStore, grid, part_of, registry, run_key
 
 # %% auto #0
-__all__ = ['NOT_RUN', 'NOT_APPLICABLE', 'FIXED_SIZE', 'PPL_CELLS', 'RESULTS_ENV', 'STREAM_TARGET', 'select', 'kv_frac', 'family',
-           'headline', 'markdown_table', 'ci_cell', 'count_cell', 'headline_table', 'ranking', 'paired_ratio', 'versus',
-           'overlap', 'verdicts', 'window_vs_interval', 'results_path', 'frame', 'load_results', 'grid_runs',
-           'cost_table', 'sketch_rows', 'attention_summary', 'sketch_extremes', 'cell_pairs', 'worst_layers', 'best',
-           'ppl_target', 'passkey_target', 'speed_target', 'speed_line', 'stream_target', 'target_table',
-           'streaming_keep', 'banded_dnll', 'ablation_record']
+__all__ = ['NOT_RUN', 'NOT_APPLICABLE', 'FIXED_SIZE', 'PPL_CELLS', 'RESULTS_ENV', 'STREAM_TARGET', 'select', 'kv_frac',
+           'bits_per_element', 'family', 'headline', 'markdown_table', 'ci_cell', 'count_cell', 'headline_table',
+           'ranking', 'paired_ratio', 'versus', 'overlap', 'verdicts', 'window_vs_interval', 'results_path', 'frame',
+           'load_results', 'grid_runs', 'cost_table', 'sketch_rows', 'attention_summary', 'sketch_extremes',
+           'cell_pairs', 'worst_layers', 'best', 'ppl_target', 'passkey_target', 'speed_target', 'speed_line',
+           'stream_target', 'target_table', 'streaming_keep', 'banded_dnll', 'ablation_record']
 
 # %% ../nbs/44_tables.ipynb #16f6fb52
 def select(records, group=None, **where): # records; a group they belong to; field values to match
@@ -28,6 +28,10 @@ def select(records, group=None, **where): # records; a group they belong to; fie
             and all(r.get(k) == v for k, v in where.items())]
 
 def kv_frac(r): return r['kv_bytes'] / r['kv_bytes_full'] if r.get('kv_bytes_full') else float('nan') # measured bytes over the full cache's
+
+def bits_per_element(r): # a run record
+    "Bits per stored K/V element, all held bytes counted: the record's own field, else 32 x its KV fraction (records before the field: float32 models)."
+    return r.get('bits_per_element') or 32 * kv_frac(r)
 
 def family(method:str): return registry().get(method, {}).get('family') # 'reference', 'baseline', 'ours'; None for a press
 
@@ -86,14 +90,15 @@ def _task(column): return 'ppl' if column in [c for c, *_ in PPL_CELLS] else col
 def _kv(rs): # a method's records at one budget, by task
     "The measured KV fraction of the first of its perplexity, passkey, multi-key runs without an error, or `None`."
     r = next((rs[t] for t in ('ppl', 'passkey', 'multikey') if t in rs and 'error' not in rs[t]), None)
-    return None if r is None else f'{kv_frac(r):.3f}'
+    return None if r is None else (f'{kv_frac(r):.3f}', f'{bits_per_element(r):.2f}')
 
 def _budget_cells(m, b, cols, asked, got): # method, budget, columns, (method, budget, task) the grid asks for, records by that key
     "The cells of method `m` at budget `b`: measured, 'not run' where the grid asks for a run not recorded, else '—'."
     rs = {t: r for (m_, b_, t), r in got.items() if (m_, b_) == (m, b)}
     missing = lambda t: NOT_RUN if (m, b, t) in asked else NOT_APPLICABLE
     out = {c: (_cells(rs[_task(c)]).get(c) or NOT_APPLICABLE) if _task(c) in rs else missing(_task(c)) for c in cols}
-    return dict(out, KV=_kv(rs) or (NOT_RUN if any(k[:2] == (m, b) for k in asked) else NOT_APPLICABLE))
+    kv = _kv(rs) or (NOT_RUN if any(k[:2] == (m, b) for k in asked) else NOT_APPLICABLE,) * 2
+    return dict(out, KV=kv[0], **{'bits/el': kv[1]})
 
 # %% ../nbs/44_tables.ipynb #2f035288
 def headline_table(records, mode:str='headline', tasks=('ppl', 'passkey', 'multikey')): # comparison records; the grid mode they were run from; the tasks whose columns to show
@@ -108,7 +113,7 @@ def headline_table(records, mode:str='headline', tasks=('ppl', 'passkey', 'multi
     for m in dict.fromkeys([s['method'] for s in want] + [k[0] for k in got]):
         row, fixed = dict(method=m), fixed_budget(m)
         for j, b in enumerate(budgets):
-            cells = {c: FIXED_SIZE for c in cols + ['KV']} if fixed and j else _budget_cells(m, 1.0 if fixed else b, cols, asked, got)
+            cells = {c: FIXED_SIZE for c in cols + ['KV', 'bits/el']} if fixed and j else _budget_cells(m, 1.0 if fixed else b, cols, asked, got)
             row.update({f'{c} @{b}': v for c, v in cells.items()})
         rows.append(row)
     return rows
