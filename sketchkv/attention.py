@@ -21,7 +21,8 @@ def eager_weights(query, key, bias, scale:float): # (b, h, q, d); (b, kv, n, d);
     if bias is not None: logits += bias.float().reshape(bias.shape[0], -1, 1, q, bias.shape[-1])  # (b|1, 1|kv, 1, q, n)
     return logits.softmax(-1)
 
-def grouped_attention(query, key, value, bias, scale:float, need_weights:bool=False):
+def grouped_attention(query, key, value, bias, scale:float, need_weights:bool=False,
+                      causal:bool=False): # with `bias` None: plain causal attention of q queries over q keys (SDPA's own mask)
     "Attention of `query` (b, h, q, d) over `key`/`value` (b, kv, n, d) with additive `bias` (or `None`): (output, None), or eager (output, weights) if `need_weights`."
     b, h, q, d = query.shape
     kv = key.shape[1]; g = h // kv
@@ -30,7 +31,8 @@ def grouped_attention(query, key, value, bias, scale:float, need_weights:bool=Fa
         return (weights.to(value.dtype).reshape(b, kv, g * q, -1) @ value).reshape(b, h, q, -1), weights  # (batch, heads, q, head_dim)
     if bias is not None and bias.shape[1] == kv and g > 1: bias = bias.repeat_interleave(g, 1)  # -> (b, heads, q, n)
     bias = None if bias is None else bias.to(query.dtype)
-    return F.scaled_dot_product_attention(query, key, value, attn_mask=bias, scale=scale, enable_gqa=g > 1), None
+    return F.scaled_dot_product_attention(query, key, value, attn_mask=bias, is_causal=causal and bias is None, scale=scale,
+                                          enable_gqa=g > 1), None
 
 # %% ../nbs/26_attention.ipynb #763dacf7
 CHUNK = 32 # most queries whose weights `attention_mass` holds at once
@@ -50,7 +52,8 @@ def attention_mass(query, # (b, h, q, d) the new tokens' queries
                    scale:float, # softmax scale
                    real=None, # (b, q) bool: which queries are real; None: all of them
                    extra:int=0, # pseudo-token columns at the end of `key`
-                   chunk:int=CHUNK): # most queries per chunk
+                   chunk:int=CHUNK, # most queries per chunk
+                   causal:bool=False): # with `bias` None and q == n: plain causal attention, masked chunk by chunk here
     "The `AttentionMass` of one attention call, computed `chunk` queries at a time."
     b, h, q, _ = query.shape; n = key.shape[2]
     key = _pseudo_first(key, extra, 2)  # (batch, kv_heads, n, head_dim): pseudo-tokens, then rows in order
@@ -58,11 +61,17 @@ def attention_mass(query, # (b, h, q, d) the new tokens' queries
     for s in range(0, q, chunk):
         e = min(s + chunk, q); m = n - q + e  # the chunk's newest query sees the first m columns, no later row
         bc = None if bias is None else _pseudo_first(bias[..., s:e, :], extra)[..., :m]
+        if bias is None and causal: bc = _causal_chunk(s, e, m, query.device)  # (1, 1, e - s, m)
         w, h_ = _chunk_weights(query[:, :, s:e], key[:, :, :m], bc, scale)  # (b, kv, groups, e - s, m), (b, kv, e - s)
         entropy.append(h_)
         received[..., :m] += (w if real is None else w * real[:, None, None, s:e, None]).sum((2, 3))
     weights = _pseudo_first(w, -extra) if q <= chunk else None
     return AttentionMass(_pseudo_first(received, -extra), torch.cat(entropy, -1), weights)
+
+def _causal_chunk(s:int, e:int, m:int, device): # queries s..e-1 of a causal call over m columns (the last query sees them all)
+    "Additive (1, 1, e - s, m) bias: query s + i sees columns up to m - (e - s) + i."
+    allowed = torch.arange(m, device=device) <= torch.arange(m - (e - s), m, device=device)[:, None]  # (e - s, m)
+    return torch.zeros(allowed.shape, device=device).masked_fill_(~allowed, float('-inf'))[None, None]
 
 def _chunk_weights(query, key, bias, scale:float): # as `eager_weights`
     "Eager weights (b, kv, groups, q, n) and entropy (b, kv, q) of one chunk, the entropy from the logits."

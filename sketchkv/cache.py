@@ -198,12 +198,14 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
     extra = layer.attend_kv()  # (keys, values, bias) of pseudo-tokens, or None
     if extra is not None:
         key, value = torch.cat([key, extra[0].to(key.dtype)], -2), torch.cat([value, extra[1].to(value.dtype)], -2)
-    bias = attention_bias(layer, attention_mask, None if extra is None else extra[2], query.device)
+    # a first call with only causality to mask (a prefill into an empty layer): SDPA's causal mask, no q x n bias
+    causal = extra is None and layer.valid is None and not attention_mask.has_padding and layer.rows == attention_mask.q > 1
+    bias = None if causal else attention_bias(layer, attention_mask, None if extra is None else extra[2], query.device)
     query = layer.rotate_query(query)  # in the held rows' coordinates (unchanged but for a rotating layer)
-    out, _ = grouped_attention(query, key, value, bias, scale)  # SDPA, for every method
+    out, _ = grouped_attention(query, key, value, bias, scale, causal=causal)  # SDPA, for every method
     real = attention_mask.real(query.device) if attention_mask.has_padding else None  # (batch, q) or None
     n_extra = 0 if extra is None else extra[0].shape[-2]  # pseudo-token columns, after the rows
-    mass = attention_mass(query, key, bias, scale, real, n_extra) if layer.need_weights else None  # beside SDPA, in chunks
+    mass = attention_mass(query, key, bias, scale, real, n_extra, causal=causal) if layer.need_weights else None  # beside SDPA, in chunks
     layer.after_attention(mass, query, attention_mask)
     return layer.unrotate_output(out).transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
 
