@@ -11,7 +11,7 @@ for its scales) lose against KIVI's per-channel keys once rotated; the budget ro
 import argparse
 from pathlib import Path
 import torch
-from sketchkv.models import load_model
+from sketchkv.models import load_model, EMBEDDED
 from sketchkv.grid import ResultStore, run_spec, run_key
 
 OUT = Path(__file__).resolve().parent.parent/'nbs'/'results'/'quant-tuning'/'results.jsonl'
@@ -46,7 +46,7 @@ def main():
     for i in picks:
         method, budget, params = CONFIGS[i]
         spec = dict(group=['quant-tuning'], task='ppl', method=method, budget=budget, params=params, context=a.context,
-                    windows=a.windows, new_tokens=a.new_tokens, corpus='pydoc', model='smollm2-135m', device='cpu')
+                    windows=a.windows, new_tokens=a.new_tokens, corpus='pydoc', model=EMBEDDED, device='cpu')
         if run_key(spec) in store.done(): continue
         rec = run_spec(spec, model, tok)
         store.append(rec)

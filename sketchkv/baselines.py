@@ -183,12 +183,14 @@ def dequantize(codes, scale, zero): # uint8 codes, scale and zero broadcastable 
     return codes.to(scale.dtype) * scale + zero
 
 # %% ../nbs/21_baselines.ipynb #1e465180
+def _unit(bits:int): return 8 // bits if 8 % bits == 0 else 8 # codes per packed unit: a byte, or `bits` bytes
+
 def _shifts(bits:int, device, n:int|None=None): return torch.arange(0, (n or 8 // bits) * bits, bits, device=device) # bit offsets
 
 def pack_codes(codes, bits:int): # (..., d) uint8 codes below 2**bits; bits per code, 1 to 8
     "(..., d * bits / 8) uint8: `8 // bits` codes per byte when `bits` divides 8, else 8 codes in `bits` bytes."
     if bits == 8: return codes
-    per = 8 // bits if 8 % bits == 0 else 8
+    per = _unit(bits)
     if codes.shape[-1] % per: raise ValueError(f"the last axis ({codes.shape[-1]}) must be a multiple of {per} to pack {bits}-bit codes")
     if per * bits == 8:
         c = codes.view(*codes.shape[:-1], -1, per)  # (..., d / per, per)
@@ -196,7 +198,7 @@ def pack_codes(codes, bits:int): # (..., d) uint8 codes below 2**bits; bits per 
     word = (codes.view(*codes.shape[:-1], -1, 8).long() << _shifts(bits, codes.device, 8)).sum(-1)  # (..., d / 8): 8 * bits bits each
     return ((word[..., None] >> _shifts(8, codes.device, bits)) & 255).to(torch.uint8).flatten(-2)  # (..., d * bits / 8)
 
-def packable(d:int, bits:int): return d % (8 // bits if 8 % bits == 0 else 8) == 0 # whether `pack_codes` packs d codes of `bits`
+def packable(d:int, bits:int): return d % _unit(bits) == 0 # whether `pack_codes` packs d codes of `bits`
 
 def unpack_codes(packed, bits:int): # (..., d * bits / 8) uint8; bits per code
     "(..., d) uint8 codes: the inverse of `pack_codes`."
@@ -258,7 +260,7 @@ class QuantLayer(KVLayer):
         "Fix the code widths, before the first flush."
         d = self.keys.shape[-1]
         for b in {kbits, vbits}:
-            if not packable(d, b): raise ValueError(f"head_dim={d} must be a multiple of {8 // b if 8 % b == 0 else 8} to pack {b}-bit codes")
+            if not packable(d, b): raise ValueError(f"head_dim={d} must be a multiple of {_unit(b)} to pack {b}-bit codes")
         self.kbits, self.vbits = kbits, vbits
 
     @property

@@ -13,7 +13,7 @@ from matplotlib.ticker import NullFormatter
 from .cache import methods
 from .experiments import _presses, is_press
 from .grid import sketch_width
-from .tables import headline, kv_frac, bits_per_element, markdown_table, select
+from .tables import headline, bits_per_element, markdown_table, select
 
 # %% auto #0
 __all__ = ['QUALITY', 'PLOTS', 'pareto_front', 'plot_quality', 'plot_sketch_grid', 'plot_scaling', 'plot_speedup',
@@ -47,7 +47,7 @@ def pareto_front(points, higher:bool=False): # (bytes, quality) pairs; True: hig
     return out
 
 def _dodge(points, spread:float=0.12): # (method, x) pairs of a panel; the widest offset, as a fraction of x
-    "{(method, x): shifted x}: points within 10% of their neighbour's KV fraction set side by side on a log axis (by name); a lone point stays put."
+    "{(method, x): shifted x}: points within 10% of their neighbour's x (bits per element) set side by side on a log axis (by name); a lone point stays put."
     groups, last = [], None
     for m, x in sorted(points, key=lambda p: (p[1], p[0])):
         if last is None or x > last * 1.1: groups.append([])

@@ -4,10 +4,11 @@
 
 # %% ../nbs/28_quant.ipynb #58fa575c
 from __future__ import annotations
-import functools, math
+import bisect, functools, math
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
+from fastcore.basics import patch
 from .core import check_int, check_range
 from .cache import Method, register
 from .baselines import QuantLayer, packable, quantize_values, dequantize_values, unpack_codes
@@ -102,8 +103,9 @@ class SketchQuantLayer(QuantLayer):
     def unrotate_output(self, out): return self._per_head(out, transpose=True)
 
 # %% ../nbs/28_quant.ipynb #b97783fd
+@patch
 @torch.no_grad()
-def _plan(self):
+def plan(self:SketchQuantLayer):
     "Fix the widths and the capacity for the reference length; a `ValueError` naming the budget if no width fits."
     p, (b, kv, _, d) = self.policy, self.keys.shape
     n = p.context_length or self.seen
@@ -117,13 +119,12 @@ def _plan(self):
                          f"group={p.group} at any width allowed (key_bits={p.key_bits}, value_bits={p.value_bits}, min_bits={p.min_bits}): "
                          f"the smallest takes {size(n, *cands[-1])} bytes")
     self.set_bits(*fits[0])
-    self.capacity, hi = n, 1 << 40  # the most tokens the bound admits at those widths: a doubling search, then bisection
-    while self.capacity < hi and size(2 * self.capacity, *fits[0]) <= budget: self.capacity *= 2
-    lo, hi = self.capacity, 2 * self.capacity
-    while hi - lo > 1: lo, hi = ((lo + hi) // 2, hi) if size((lo + hi) // 2, *fits[0]) <= budget else (lo, (lo + hi) // 2)
-    self.capacity, self.planned = lo, dict(kbits=fits[0][0], vbits=fits[0][1], tokens=n, budget_bytes=budget, capacity=lo)
+    # the most tokens the bound admits at those widths (it grows with t, by at least a flag byte a token, so n + budget is past it)
+    self.capacity = n - 1 + bisect.bisect_right(range(n, n + budget + 1), budget, key=lambda t: size(t, *fits[0]))
+    self.planned = dict(kbits=fits[0][0], vbits=fits[0][1], tokens=n, budget_bytes=budget, capacity=self.capacity)
 
-def _evict_group(self):
+@patch
+def evict_group(self:SketchQuantLayer):
     "Drop the oldest key group's rows (per token: the oldest `group` rows): codes, their scales, their padding flags."
     per_token = self.policy.key_axis == 'token'
     n = min(self.policy.group, self.quantised) if per_token else self.policy.group - self.offset  # real rows in the oldest group
@@ -132,17 +133,17 @@ def _evict_group(self):
     if self.valid is not None: self.valid = self.valid[..., n:].clone()
     self.offset, self.evicted = 0, self.evicted + n
 
-def _compress(self):
+@patch
+def compress(self:SketchQuantLayer):
     if self.kbits is None: self.plan()
     if self.policy.key_axis == 'channel': QuantLayer.compress(self)
     elif (n := self.keys.shape[-2] - self.policy.residual) > 0: self.flush(n, 0)  # per token: every row past the tail, at once
     while self.rows > self.capacity and self.quantised: self.evict_group()
 
-def _reset(self):
+@patch
+def reset(self:SketchQuantLayer):
     QuantLayer.reset(self)
     self.kbits = self.vbits = None; self.evicted = 0
-
-SketchQuantLayer.plan, SketchQuantLayer.evict_group, SketchQuantLayer.compress, SketchQuantLayer.reset = _plan, _evict_group, _compress, _reset
 
 # %% ../nbs/28_quant.ipynb #241613c8
 KEY_AXES = ('channel', 'token')
