@@ -34,7 +34,7 @@ NEWEST_NBS   ?= 00_core 01_models 02_data 03_decode 04_compat 05_api 10_sketch 2
 NEWEST_SUMMARY ?=
 
 REPORT_OUT  ?= results
-REPORT_CMD  ?= $(VENV)/bin/sketchkv report --quick --out $(REPORT_OUT)
+REPORT_CMD  ?= $(VENV)/bin/sketchkv report --quick --jobs 2 --out $(REPORT_OUT)
 TEST_FLAGS  ?= slow
 TEST_WORKERS ?= 2
 DOCS_WORKERS ?= 2

@@ -4,10 +4,10 @@
 
 # %% ../nbs/50_cli.ipynb #72f63cf3
 from __future__ import annotations
-import argparse, contextlib, json, os, sys, time
+import argparse, contextlib, json, os, subprocess, sys, time
 from pathlib import Path
 import torch
-from .core import seed_everything, check_range, check_int
+from .core import seed_everything, check_range, check_int, get_device
 from .cache import make_cache, methods
 from .models import EMBEDDED
 from .data import load_corpus
@@ -15,13 +15,13 @@ from .retrieval import TRIALS
 from .experiments import (check_device, check_run, config_of, fixed_budget, get_model, model_checks, progress,
                                   set_quiet, windows_of)
 from .tasks import TASKS
-from .grid import GRIDS, grid, run_grid
+from .grid import GRIDS, ResultStore, grid, report_cmd, run_grid
 from .tables import RESULTS_ENV, headline, markdown_table
 
 # %% auto #0
 __all__ = ['SIZES', 'REPORT_NOTEBOOKS', 'DEMO_QUESTION', 'emit', 'UserError', 'user_errors', 'cmd_methods', 'parse_value',
            'parse_params', 'parse_budget', 'default_budget', 'parse_part', 'check_loaded', 'cmd_run', 'notebooks_dir',
-           'execute_report', 'cmd_report', 'demo', 'cmd_demo', 'parser', 'main']
+           'execute_report', 'run_parts', 'cmd_report', 'demo', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/50_cli.ipynb #b975a933
 def emit(record:dict, out=None): # one result; the stream (default stdout)
@@ -138,6 +138,19 @@ def execute_report(out, nbs=None): # folder of results.jsonl, the notebooks' fol
         else: os.environ[RESULTS_ENV] = old
     return paths
 
+def run_parts(args, model:str, jobs:int): # parsed arguments of report, the model name, how many processes
+    "Run the grid's `jobs` shares in as many quiet child processes at once (1 torch thread each unless `--threads` says); wait for all."
+    common = ['--quiet', '--grid', args.grid, '--out', str(args.out), '--model', model, '--corpus', args.corpus, '--no-plots',
+              '--no-notebooks', '--threads', str(args.threads or 1), *(['--device', args.device] if args.device else [])]
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    logs = [Path(args.out)/f'part-{i}-of-{jobs}.log' for i in range(jobs)]
+    kids = [subprocess.Popen(report_cmd(*common, '--part', f'{i}/{jobs}'), stdout=subprocess.DEVNULL, stderr=open(log, 'w'))
+            for i, log in enumerate(logs)]
+    print(f"sketchkv: {jobs} report processes started; their messages go to {', '.join(map(str, logs))}", file=sys.stderr)
+    failed = [(i, rc) for i, rc in enumerate([k.wait() for k in kids]) if rc]
+    for i, rc in failed: print(f"--- part {i}/{jobs} exited {rc}; the end of {logs[i]}:\n" + ''.join(open(logs[i]).readlines()[-5:]), file=sys.stderr)
+    if failed: raise UserError(f"{len(failed)} of {jobs} report parts failed (above); run the report again to resume")
+
 def cmd_report(args): # parsed arguments of report
     "Run the grid of `args.grid` into `args.out`, then plot and re-execute the report notebooks."
     import matplotlib; matplotlib.use('Agg')
@@ -148,16 +161,27 @@ def cmd_report(args): # parsed arguments of report
         if Path(args.out).exists() and not Path(args.out).is_dir(): raise ValueError(f"out={args.out!r} is a file, not a folder")
         check_device(args.device); load_corpus(args.corpus); config_of(model)
         part, parts = parse_part(args.part)
-        get_model(model, args.device)  # the runs reuse it; a model that cannot load is named here
+        jobs = check_int('jobs', args.jobs, lo=1)
+        if jobs > 1 and parts > 1: raise ValueError(f"jobs={jobs} and part={args.part!r}: give one or the other")
+        if jobs == 1: get_model(model, args.device)  # the runs reuse it; a model that cannot load is named here
+    before = {r['key'] for r in ResultStore(Path(args.out)/'results.jsonl').records()}
+    if jobs > 1: run_parts(args, model, jobs)
     records = run_grid(grid(args.grid), args.out, model, args.corpus, args.device, part=part, parts=parts)
-    errors = sum('error' in r for r in records)
+    t_grid, errors = time.perf_counter(), sum('error' in r for r in records)
     if not args.no_plots: save_plots(records, args.out)
     print(markdown_table(headline(records)), file=sys.stderr)
     if args.grid in ('quick', 'full') and not args.no_notebooks:
         if notebooks_dir() is None: print("sketchkv: no nbs/ beside the package: the report notebooks are not re-executed", file=sys.stderr)
         else: print(f"sketchkv: executed {len(execute_report(args.out))} report notebooks into {Path(args.out)/'notebooks'}", file=sys.stderr)
+    t_end = time.perf_counter()
+    if parts == 1:  # the whole grid's wall time, one line per invocation (a part's time is its parent's)
+        ResultStore(Path(args.out)/'timings.jsonl').append(dict(
+            grid=args.grid, runs=len(records), new_runs=sum(r['key'] not in before for r in records), errors=errors, jobs=jobs,
+            threads=args.threads or (1 if jobs > 1 else torch.get_num_threads()), cpus=os.cpu_count(), device=str(get_device(args.device)),
+            grid_seconds=round(t_grid - t0, 1), after_seconds=round(t_end - t_grid, 1), seconds=round(t_end - t0, 1),
+            finished=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())))
     print(f"sketchkv report --grid {args.grid}: {len(records)} runs ({errors} recorded errors) in {args.out}; "
-          f"{time.perf_counter() - t0:.0f} s this time", file=sys.stderr)
+          f"{t_end - t0:.0f} s this time", file=sys.stderr)
 
 # %% ../nbs/50_cli.ipynb #b44ee903
 DEMO_QUESTION = "What does the `yield` statement do in a Python function?"
@@ -248,6 +272,8 @@ def parser(): # no arguments
     g.add_argument('--corpus', default='pydoc'); g.add_argument('--no-plots', action='store_true', help='skip the plots')
     g.add_argument('--no-notebooks', action='store_true', help='do not re-execute the report notebooks on the results')
     g.add_argument('--part', default='0/1', metavar='I/N', help='run share I (from 0) of N; start N processes, one per share, on the same --out')
+    g.add_argument('--jobs', type=int, default=1, help='run the grid in this many processes at once, one torch thread each '
+                   '(2 on a 2-core CPU; the shares of --part, started and awaited for you)')
     g.set_defaults(fn=cmd_report, grid='quick')
     d = sub.add_parser('demo', help='perplexity and a greedy answer, full cache vs compressed (the main job)', parents=[_common(True)])
     d.add_argument('--model', default='smollm2-135m')

@@ -27,10 +27,10 @@ GRIDS = {
                  sketch_budgets=BUDGETS, sketch_ppl=dict(context=1024, windows=4), budgets=BUDGETS,
                  ppl=dict(context=1024, windows=4), passkey_budgets=BUDGETS, passkey=dict(context=4096, trials=50),
                  attention=dict(context=1024, steps=32), scaling=(1024, 2048, 4096, 8192), scaling_budget=0.2),
-    'quick': dict(contexts=(256, 1024, 2048), new_tokens=16, widths=(8, 32), depths=(1, 2),
+    'quick': dict(contexts=(256, 512, 1024), new_tokens=16, widths=(8, 32), depths=(1, 2),
                   sketch_budgets=(0.5,), sketch_ppl=dict(context=256, windows=1), budgets=(0.2,),
-                  ppl=dict(context=384, windows=4), passkey_budgets=(0.2,), passkey=dict(context=1024, trials=10),
-                  multikey=dict(context=1024, trials=10), attention=dict(context=512, steps=8), scaling=(1024,), scaling_budget=0.2),
+                  ppl=dict(context=256, windows=4), passkey_budgets=(0.2,), passkey=dict(context=1024, trials=8),
+                  multikey=dict(context=1024, trials=8), attention=dict(context=512, steps=8), scaling=(1024,), scaling_budget=0.2),
     'headline': dict(budgets=(0.1, 0.2), ppl=dict(context=2048, windows=8), passkey_budgets=(0.1, 0.2),
                      passkey=dict(context=2048, trials=30), multikey=dict(context=2048, trials=30)),
     'long': dict(stream=[dict(method='streaming', budget=1024, params=dict(rerotate=True), context=32768, segment=1024)],
@@ -183,7 +183,10 @@ def run_retrieval_specs(specs, model, tok, # full retrieval specs, the loaded mo
             t0 = time.perf_counter(); record = record_prefill(model, trial.context) if shared else None
             share = (time.perf_counter() - t0) / max(len(shared), 1)
             for s in todo:
-                t1 = time.perf_counter(); r = _trial_run(model, tok, s, trial, record if s in shared else None)
+                t1 = time.perf_counter()
+                try: r = _trial_run(model, tok, s, trial, record if s in shared else None)
+                except ValueError as e:  # refused once it saw the model (a plan that cannot fit): a record, not a crash
+                    emit({**s, 'error': str(e), 'key': run_key(s)}); runs.remove(s); continue
                 secs = time.perf_counter() - t1 + (share if r['replayed'] else 0)
                 have[(run_key(s), trial.seed)] = trials_store.append(dict(r, run=run_key(s), seconds=round(secs, 3)))
         for s in runs:
