@@ -99,9 +99,15 @@ test-newest: setup-newest
 # built without the library notebooks' slow test cells (REPORT_DOCS_FLAGS), to keep the job within 20 minutes on a
 # 2-core CPU; `make docs` (and CI) runs them.
 REPORT_DOCS_FLAGS ?=
-report: setup
-	$(TEST_ENV) $(REPORT_CMD)
-	SKETCHKV_RESULTS="$(abspath $(REPORT_OUT))" $(MAKE) --no-print-directory docs TEST_FLAGS="$(REPORT_DOCS_FLAGS)"
+# Each step's wall time goes to $(REPORT_OUT)/timings.jsonl (the grid's own line comes from `sketchkv report`): the
+# README's figure for the job is read from there.
+report:
+	@t0=$$(date +%s); $(MAKE) --no-print-directory setup && t1=$$(date +%s) && \
+	$(TEST_ENV) $(REPORT_CMD) && t2=$$(date +%s) && \
+	SKETCHKV_RESULTS="$(abspath $(REPORT_OUT))" $(MAKE) --no-print-directory docs TEST_FLAGS="$(REPORT_DOCS_FLAGS)" && t3=$$(date +%s) && \
+	printf '{"step": "make report", "setup_seconds": %d, "report_seconds": %d, "docs_seconds": %d, "seconds": %d, "cpus": %d, "finished": "%s"}\n' \
+	    $$((t1 - t0)) $$((t2 - t1)) $$((t3 - t2)) $$((t3 - t0)) $$(nproc) "$$(date -u +%FT%TZ)" >> "$(REPORT_OUT)/timings.jsonl" && \
+	echo "make report: $$((t3 - t0)) s (setup $$((t1 - t0)), report $$((t2 - t1)), docs $$((t3 - t2)))"
 
 # The sync check runs first so that the test runner's closing line `N passed, M failed` is the last line printed;
 # a sync failure still lets the tests run, and either failure fails the target.

@@ -4,7 +4,8 @@ Each config is one `ppl` run of the grid's harness (token by token through the c
 spread over the corpus) and one JSON line in `nbs/results/quant-tuning/results.jsonl`; a rerun skips finished configs,
 so a killed run resumes. The configs ask, at equal code widths, what the rotation buys (`rotation='none'` is the ablation) against the KIVI
 `int` baselines, and whether keys scaled per token (`key_axis='token'`, which needs no group of exact rows waiting
-for its scales) lose against KIVI's per-channel keys once rotated; the budget rows let the planner pick the widths.
+for its scales) lose against KIVI's per-channel keys once rotated, and what centring them per channel first
+(`key_axis='centred'`, a fixed per-channel centre and spread) recovers; the budget rows let the planner pick the widths.
 
     OMP_NUM_THREADS=1 python bench/quant_tuning.py [--context 512] [--windows 4] [--only 0,3]
 """
@@ -31,6 +32,10 @@ CONFIGS = [  # (method, budget, params)
     ('sketch-quant', 1.0, dict(key_bits=3, value_bits=2, key_axis='token', group=64)),
     ('sketch-quant', 0.1, dict(key_axis='token', residual=16, group=64)),
     ('sketch-quant', 0.2, dict(key_axis='token', residual=16, group=64)),
+    ('sketch-quant', 1.0, dict(key_bits=2, value_bits=2, key_axis='token', residual=16, group=64)),
+    ('sketch-quant', 1.0, dict(key_bits=2, value_bits=2, key_axis='centred', residual=16, group=64)),
+    ('sketch-quant', 1.0, dict(key_bits=3, value_bits=2, key_axis='centred', residual=16, group=64)),
+    ('sketch-quant', 1.0, dict(key_bits=3, value_bits=3, key_axis='centred', residual=16, group=64)),
 ]
 
 def main():

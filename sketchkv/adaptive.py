@@ -169,6 +169,7 @@ class BytePool:
 
 class AdaptiveLayer(H2OLayer):
     "H2O eviction under a byte cap that its cache's `BytePool` re-divides after every step by the layers' attention entropy."
+    need_entropy = True  # the pool divides the bytes by each layer's attention entropy
     def __init__(self, policy=None, layer_idx:int=0, pool:BytePool|None=None): # config, layer index, the cache's pool
         super().__init__(policy, layer_idx)
         self.pool = BytePool(policy) if pool is None else pool  # a layer built alone is a cache of one layer

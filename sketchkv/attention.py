@@ -35,13 +35,13 @@ def grouped_attention(query, key, value, bias, scale:float, need_weights:bool=Fa
                                           enable_gqa=g > 1), None
 
 # %% ../nbs/26_attention.ipynb #763dacf7
-CHUNK = 32 # most queries whose weights `attention_mass` holds at once
+CHUNK = 128 # most queries whose weights `attention_mass` holds at once (measured fastest at 8K of 32, 128, 512)
 
 @dataclass
 class AttentionMass:
     "What a scored layer observes of one attention call: mass per key column, entropy per query, weights of a short call."
     received: torch.Tensor # (batch, kv_heads, n) float32: mass each key column received, over group heads and real queries
-    entropy: torch.Tensor # (batch, kv_heads, q) float32: each query's attention entropy in nats, averaged over the group
+    entropy: torch.Tensor|None # (batch, kv_heads, q) float32: each query's attention entropy in nats, averaged over the group
     weights: torch.Tensor|None = None # (batch, kv_heads, groups, q, n) when q <= the chunk (a decode step), else None
 
 def _pseudo_first(t, extra:int, dim:int=-1): return t.roll(extra, dim) if extra else t # the last `extra` columns first
@@ -53,33 +53,32 @@ def attention_mass(query, # (b, h, q, d) the new tokens' queries
                    real=None, # (b, q) bool: which queries are real; None: all of them
                    extra:int=0, # pseudo-token columns at the end of `key`
                    chunk:int=CHUNK, # most queries per chunk
-                   causal:bool=False): # with `bias` None and q == n: plain causal attention, masked chunk by chunk here
+                   causal:bool=False, # with `bias` None and q == n: plain causal attention, masked chunk by chunk here
+                   entropy:bool=True): # also each query's entropy (else `entropy` is None: a pass less over every chunk)
     "The `AttentionMass` of one attention call, computed `chunk` queries at a time."
     b, h, q, _ = query.shape; n = key.shape[2]
     key = _pseudo_first(key, extra, 2)  # (batch, kv_heads, n, head_dim): pseudo-tokens, then rows in order
-    received, entropy = key.new_zeros(b, key.shape[1], n, dtype=torch.float32), []
+    received, ents = key.new_zeros(b, key.shape[1], n, dtype=torch.float32), []
     for s in range(0, q, chunk):
         e = min(s + chunk, q); m = n - q + e  # the chunk's newest query sees the first m columns, no later row
         bc = None if bias is None else _pseudo_first(bias[..., s:e, :], extra)[..., :m]
-        if bias is None and causal: bc = _causal_chunk(s, e, m, query.device)  # (1, 1, e - s, m)
-        w, h_ = _chunk_weights(query[:, :, s:e], key[:, :, :m], bc, scale)  # (b, kv, groups, e - s, m), (b, kv, e - s)
-        entropy.append(h_)
+        w, h_ = _chunk_weights(query[:, :, s:e], key[:, :, :m], bc, scale, bias is None and causal, entropy)  # (b, kv, groups, e - s, m)
+        ents.append(h_)
         received[..., :m] += (w if real is None else w * real[:, None, None, s:e, None]).sum((2, 3))
     weights = _pseudo_first(w, -extra) if q <= chunk else None
-    return AttentionMass(_pseudo_first(received, -extra), torch.cat(entropy, -1), weights)
+    return AttentionMass(_pseudo_first(received, -extra), torch.cat(ents, -1) if entropy else None, weights)
 
-def _causal_chunk(s:int, e:int, m:int, device): # queries s..e-1 of a causal call over m columns (the last query sees them all)
-    "Additive (1, 1, e - s, m) bias: query s + i sees columns up to m - (e - s) + i."
-    allowed = torch.arange(m, device=device) <= torch.arange(m - (e - s), m, device=device)[:, None]  # (e - s, m)
-    return torch.zeros(allowed.shape, device=device).masked_fill_(~allowed, float('-inf'))[None, None]
-
-def _chunk_weights(query, key, bias, scale:float): # as `eager_weights`
-    "Eager weights (b, kv, groups, q, n) and entropy (b, kv, q) of one chunk, the entropy from the logits."
+def _chunk_weights(query, key, bias, scale:float, causal:bool=False, entropy:bool=True): # as `eager_weights`; causal: see below
+    "Eager weights (b, kv, groups, q, n) and entropy (b, kv, q) of one chunk (None unless `entropy`), the entropy from the logits."
     b, h, q, d = query.shape
-    qg = query.reshape(b, key.shape[1], -1, d)  # (batch, kv_heads, groups*q, head_dim)
-    logits = (qg @ key.transpose(-1, -2)).float().mul_(scale).reshape(b, key.shape[1], -1, q, key.shape[2])  # (b, kv, groups, q, n)
+    qg = (query * scale).reshape(b, key.shape[1], -1, d)  # (batch, kv_heads, groups*q, head_dim), the scale on q x d, not q x n
+    logits = (qg @ key.transpose(-1, -2)).float().reshape(b, key.shape[1], -1, q, key.shape[2])  # (b, kv, groups, q, n)
     if bias is not None: logits += bias.float().reshape(bias.shape[0], -1, 1, q, bias.shape[-1])  # (b|1, 1|kv, 1, q, n)
+    if causal:  # the chunk's q queries are the last q rows: only the last q columns need masking, query i sees i of them
+        logits[..., -q:].masked_fill_(torch.ones(q, q, dtype=torch.bool, device=logits.device).triu_(1), float('-inf'))
     w = logits.softmax(-1)
+    if not entropy: return w, None
     lse = logits.amax(-1) - w.amax(-1).log()  # (batch, kv_heads, groups, q): log-sum-exp from the largest weight
     h_ = lse - (w * logits.clamp_(min=torch.finfo(torch.float32).min)).sum(-1)  # masked columns: weight 0 x finite logit
     return w, h_.mean(2)
+

@@ -83,7 +83,7 @@ def attention_scale(module, head_dim:int, scaling=None): # attention module, hea
 # %% ../nbs/20_cache.ipynb #989dd50d
 class KVLayer(CacheLayerMixin):
     "One layer's exact rows plus the hooks compressing methods override."
-    is_sliding, is_compileable, need_weights = False, False, False
+    is_sliding, is_compileable, need_weights, need_entropy = False, False, False, False
 
     def __init__(self, policy=None, layer_idx:int=0): # method config, layer index
         super().__init__()
@@ -205,7 +205,8 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
     out, _ = grouped_attention(query, key, value, bias, scale, causal=causal)  # SDPA, for every method
     real = attention_mask.real(query.device) if attention_mask.has_padding else None  # (batch, q) or None
     n_extra = 0 if extra is None else extra[0].shape[-2]  # pseudo-token columns, after the rows
-    mass = attention_mass(query, key, bias, scale, real, n_extra, causal=causal) if layer.need_weights else None  # beside SDPA, in chunks
+    mass = (attention_mass(query, key, bias, scale, real, n_extra, causal=causal, entropy=layer.need_entropy)  # beside SDPA, in chunks
+            if layer.need_weights else None)
     layer.after_attention(mass, query, attention_mask)
     return layer.unrotate_output(out).transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
 

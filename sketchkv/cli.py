@@ -176,7 +176,7 @@ def cmd_report(args): # parsed arguments of report
     t_end = time.perf_counter()
     if parts == 1:  # the whole grid's wall time, one line per invocation (a part's time is its parent's)
         ResultStore(Path(args.out)/'timings.jsonl').append(dict(
-            grid=args.grid, runs=len(records), new_runs=sum(r['key'] not in before for r in records), errors=errors, jobs=jobs,
+            step='sketchkv report', grid=args.grid, runs=len(records), new_runs=sum(r['key'] not in before for r in records), errors=errors, jobs=jobs,
             threads=args.threads or (1 if jobs > 1 else torch.get_num_threads()), cpus=os.cpu_count(), device=str(get_device(args.device)),
             grid_seconds=round(t_grid - t0, 1), after_seconds=round(t_end - t_grid, 1), seconds=round(t_end - t0, 1),
             finished=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())))

@@ -15,8 +15,8 @@ from .baselines import QuantLayer, packable, quantize_values, dequantize_values,
 from .sketch_methods import layer_seed
 
 # %% auto #0
-__all__ = ['ROTATIONS', 'SCALE_DTYPE', 'KEY_AXES', 'hadamard', 'rotation', 'planned_bytes', 'widths', 'SketchQuantLayer',
-           'SketchQuant']
+__all__ = ['ROTATIONS', 'SCALE_DTYPE', 'KEY_AXES', 'hadamard', 'rotation', 'planned_bytes', 'widths', 'channel_stats',
+           'SketchQuantLayer', 'SketchQuant']
 
 # %% ../nbs/28_quant.ipynb #430f618c
 ROTATIONS = ('hadamard', 'orthogonal', 'none')
@@ -50,15 +50,20 @@ SCALE_DTYPE = torch.float16 # scales and zeros of sketch-quant's codes
 
 def planned_bytes(t:int, kbits:int, vbits:int, residual:int, group:int, vgroup:int, # tokens; widths; sizes
                   batch:int, kv:int, d:int, es:int, # batch rows, KV heads, head size, bytes per exact element
-                  key_axis:str='channel'): # keys' scales per channel over token groups, or per token like the values
-    "An upper bound of the bytes one layer holds with `t` tokens: exact tail, codes, fp16 scales, padding flags."
-    exact = min(t, residual + (group - 1 if key_axis == 'channel' else 0))  # the most rows the flush schedule leaves exact
-    coded, ss = t - exact, SCALE_DTYPE.itemsize
-    groups = -(-coded // group) + (coded > 0)  # per channel: key scale rows, whole groups plus a partial first one
-    key_scales = groups * 2 * d * ss if key_axis == 'channel' else coded * 2 * (d // vgroup) * ss
-    per_head = (exact * 2 * d * es + coded * d * (kbits + vbits) // 8 + key_scales
+                  key_axis:str='channel'): # keys' scales per channel over token groups, per token like the values, or 'centred'
+    "An upper bound of the bytes one layer holds with `t` tokens: exact tail, codes, fp16 scales (and centre), padding flags."
+    ss = SCALE_DTYPE.itemsize
+    def at(t, exact): # bytes per KV head with `exact` of the `t` rows exact
+        coded = t - exact
+        groups = -(-coded // group) + (coded > 0)  # per channel: key scale rows, whole groups plus a partial first one
+        key_scales = groups * 2 * d * ss if key_axis == 'channel' else coded * 2 * (d // vgroup) * ss
+        centre = 2 * d * ss if key_axis == 'centred' and coded else 0  # the keys' per-channel centre and spread
+        return (exact * 2 * d * es + coded * d * (kbits + vbits) // 8 + key_scales + centre
                 + coded * 2 * (d // vgroup) * ss + t)  # the last term: one padding flag per row (held by a padded batch)
-    return batch * kv * per_head
+    if key_axis == 'centred':  # all exact until `group` rows wait past the tail (the centre's sample), then `residual`
+        first = residual + group - 1  # the most rows held exact, just before the first flush
+        return batch * kv * max(at(t, t if t <= first else residual), at(min(t, first), min(t, first)))
+    return batch * kv * at(t, min(t, residual + (group - 1 if key_axis == 'channel' else 0)))  # the schedule's most exact rows
 
 def widths(key_bits:int|None, value_bits:int|None, min_bits:int=1): # fixed widths, or None for the plan's choice; the least
     "Candidate (key bits, value bits), best first: most bits, keys first at an odd total; fixed widths kept."
@@ -67,11 +72,20 @@ def widths(key_bits:int|None, value_bits:int|None, min_bits:int=1): # fixed widt
     return sorted(both, key=lambda kv: (-(kv[0] + kv[1]), -kv[0]))
 
 # %% ../nbs/28_quant.ipynb #329c11dc
+def channel_stats(keys, real): # (b, kv, n, d) keys, (b, kv, n) bool: the rows that are tokens
+    "Per-channel mean and standard deviation (b, kv, 1, d) over the real rows, in the keys' dtype (a spread of 0 becomes 1)."
+    w = real[..., None].float()  # (b, kv, n, 1)
+    n = w.sum(-2, keepdim=True).clamp_min(1)  # (b, kv, 1, 1)
+    mean = (keys.float() * w).sum(-2, keepdim=True) / n
+    std = (((keys.float() - mean) ** 2 * w).sum(-2, keepdim=True) / n).sqrt()
+    return mean.to(keys.dtype), std.masked_fill(std == 0, 1).to(keys.dtype)
+
 class SketchQuantLayer(QuantLayer):
     "KIVI's layer in rotated coordinates, fp16 scales, widths planned to fit the budget, oldest code groups evicted beyond it."
     def lazy_initialization(self, key_states, value_states):
         super().lazy_initialization(key_states, value_states)  # widths: planned at the first compression
         self.evicted = 0  # tokens whose codes were dropped past the plan's capacity
+        self.kcentre = self.kspread = None  # key_axis='centred': (b, kv, 1, d) per-channel centre and spread, fixed at the first flush
 
     @property
     def scale_dtype(self): return SCALE_DTYPE
@@ -87,13 +101,20 @@ class SketchQuantLayer(QuantLayer):
         r = self.rot()  # (kv_heads, d, d)
         return super().update(key_states @ r, value_states @ r, cache_kwargs)  # (batch, kv_heads, n, d)
 
-    def key_scale_width(self, d): return d // self.vgroup if self.policy.key_axis == 'token' else d
+    def key_scale_width(self, d): return d if self.policy.key_axis == 'channel' else d // self.vgroup
     def encode_keys(self, keys, real, offset):
-        if self.policy.key_axis == 'channel': return super().encode_keys(keys, real, offset)
+        axis = self.policy.key_axis
+        if axis == 'channel': return super().encode_keys(keys, real, offset)
+        if axis == 'centred':
+            if self.kcentre is None: self.kcentre, self.kspread = channel_stats(keys, real)
+            keys = (keys - self.kcentre) / self.kspread
         return quantize_values(keys, self.kbits, self.vgroup)  # per token over channel groups, like the values
     def decode_keys(self):
-        if self.policy.key_axis == 'channel': return super().decode_keys()
-        return dequantize_values(unpack_codes(self.kq, self.kbits), self.kscale, self.kzero)
+        axis = self.policy.key_axis
+        if axis == 'channel': return super().decode_keys()
+        k = dequantize_values(unpack_codes(self.kq, self.kbits), self.kscale, self.kzero)
+        return k * self.kspread + self.kcentre if axis == 'centred' else k
+    def held(self): return super().held() + [self.kcentre, self.kspread]
 
     def _per_head(self, x, transpose=False): # (b, heads, q, d)
         if self.policy.rotation == 'none': return x
@@ -126,7 +147,7 @@ def plan(self:SketchQuantLayer):
 @patch
 def evict_group(self:SketchQuantLayer):
     "Drop the oldest key group's rows (per token: the oldest `group` rows): codes, their scales, their padding flags."
-    per_token = self.policy.key_axis == 'token'
+    per_token = self.policy.key_axis != 'channel'
     n = min(self.policy.group, self.quantised) if per_token else self.policy.group - self.offset  # real rows in the oldest group
     self.kq, self.vq, self.vscale, self.vzero = (t[:, :, n:].clone() for t in (self.kq, self.vq, self.vscale, self.vzero))  # copies:
     self.kscale, self.kzero = (t[:, :, n if per_token else 1:].clone() for t in (self.kscale, self.kzero))  # a view would hold it all
@@ -136,17 +157,19 @@ def evict_group(self:SketchQuantLayer):
 @patch
 def compress(self:SketchQuantLayer):
     if self.kbits is None: self.plan()
-    if self.policy.key_axis == 'channel': QuantLayer.compress(self)
-    elif (n := self.keys.shape[-2] - self.policy.residual) > 0: self.flush(n, 0)  # per token: every row past the tail, at once
+    p, n = self.policy, self.keys.shape[-2] - self.policy.residual  # rows past the exact tail
+    if p.key_axis == 'channel': QuantLayer.compress(self)
+    elif n > 0 and (self.quantised or p.key_axis == 'token' or n >= p.group): self.flush(n, 0)  # per token: all at once
+    # ('centred' waits for `group` rows past the tail before its first flush: the sample of its fixed centre and spread)
     while self.rows > self.capacity and self.quantised: self.evict_group()
 
 @patch
 def reset(self:SketchQuantLayer):
     QuantLayer.reset(self)
-    self.kbits = self.vbits = None; self.evicted = 0
+    self.kbits = self.vbits = self.kcentre = self.kspread = None; self.evicted = 0
 
 # %% ../nbs/28_quant.ipynb #241613c8
-KEY_AXES = ('channel', 'token')
+KEY_AXES = ('channel', 'token', 'centred')
 
 @register('sketch-quant')
 @dataclass
@@ -158,7 +181,8 @@ class SketchQuant(Method):
     group: int = 32 # tokens per key scale group (per channel), channels per value scale group (per token)
     residual: int = 32 # most recent tokens kept exact (KIVI's full-precision window)
     rotation: str = 'hadamard' # one of ROTATIONS
-    key_axis: str = 'channel' # key scales per channel over `group` tokens (KIVI), or 'token': per token over `group` channels
+    key_axis: str = 'channel' # key scales per channel over `group` tokens (KIVI); 'token': per token over `group` channels;
+                              # 'centred': per token after a per-channel centre and spread fixed at the first flush
     seed: int = 0 # seed of the rotations (each layer draws its own, one per KV head)
     family: ClassVar[str] = 'ours'
 

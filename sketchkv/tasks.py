@@ -94,7 +94,7 @@ def record_prefill(model, ids): # a model, the prompt's ids (batch, n)
     for r, layer in zip(rec, cache.layers):
         def update(k, v, kwargs=None, r=r, orig=layer.update): r.update(k=k, v=v, kwargs=kwargs); return orig(k, v, kwargs)
         def after(mass, query, mask, r=r, orig=layer.after_attention): r.update(mass=mass, query=query, mask=mask); orig(mass, query, mask)
-        layer.update, layer.after_attention, layer.need_weights = update, after, True
+        layer.update, layer.after_attention, layer.need_weights, layer.need_entropy = update, after, True, True  # for every method
     def pre(module, args, kwargs): rec[module.layer_idx]['attn'] = {k: v for k, v in kwargs.items() if k != 'past_key_values'}
     hooks = [l.self_attn.register_forward_pre_hook(pre, with_kwargs=True) for l in getattr(getattr(model, 'model', None), 'layers', [])]
     try: feed(model, cache, ids.to(model.device), 0)
