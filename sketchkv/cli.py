@@ -168,18 +168,19 @@ def cmd_report(args): # parsed arguments of report
     if jobs > 1: run_parts(args, model, jobs)
     records = run_grid(grid(args.grid), args.out, model, args.corpus, args.device, part=part, parts=parts)
     t_grid, errors = time.perf_counter(), sum('error' in r for r in records)
+    timings = ResultStore(Path(args.out)/'timings.jsonl')  # wall times, one line per step and invocation: the README's source
+    stamp = lambda: time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+    if parts == 1:  # the whole grid (a part's time is its parent's), written before anything after it can fail
+        timings.append(dict(step='sketchkv report', grid=args.grid, runs=len(records), new_runs=sum(r['key'] not in before for r in records),
+                            errors=errors, jobs=jobs, threads=args.threads or (1 if jobs > 1 else torch.get_num_threads()),
+                            cpus=os.cpu_count(), device=str(get_device(args.device)), grid_seconds=round(t_grid - t0, 1), finished=stamp()))
     if not args.no_plots: save_plots(records, args.out)
     print(markdown_table(headline(records)), file=sys.stderr)
     if args.grid in ('quick', 'full') and not args.no_notebooks:
         if notebooks_dir() is None: print("sketchkv: no nbs/ beside the package: the report notebooks are not re-executed", file=sys.stderr)
         else: print(f"sketchkv: executed {len(execute_report(args.out))} report notebooks into {Path(args.out)/'notebooks'}", file=sys.stderr)
     t_end = time.perf_counter()
-    if parts == 1:  # the whole grid's wall time, one line per invocation (a part's time is its parent's)
-        ResultStore(Path(args.out)/'timings.jsonl').append(dict(
-            step='sketchkv report', grid=args.grid, runs=len(records), new_runs=sum(r['key'] not in before for r in records), errors=errors, jobs=jobs,
-            threads=args.threads or (1 if jobs > 1 else torch.get_num_threads()), cpus=os.cpu_count(), device=str(get_device(args.device)),
-            grid_seconds=round(t_grid - t0, 1), after_seconds=round(t_end - t_grid, 1), seconds=round(t_end - t0, 1),
-            finished=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())))
+    if parts == 1: timings.append(dict(step='report plots and notebooks', grid=args.grid, seconds=round(t_end - t_grid, 1), finished=stamp()))
     print(f"sketchkv report --grid {args.grid}: {len(records)} runs ({errors} recorded errors) in {args.out}; "
           f"{t_end - t0:.0f} s this time", file=sys.stderr)
 
