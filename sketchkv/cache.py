@@ -202,11 +202,12 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
     causal = extra is None and layer.valid is None and not attention_mask.has_padding and layer.rows == attention_mask.q > 1
     bias = None if causal else attention_bias(layer, attention_mask, None if extra is None else extra[2], query.device)
     query = layer.rotate_query(query)  # in the held rows' coordinates (unchanged but for a rotating layer)
-    out, _ = grouped_attention(query, key, value, bias, scale, causal=causal)  # SDPA, for every method
-    real = attention_mask.real(query.device) if attention_mask.has_padding else None  # (batch, q) or None
-    n_extra = 0 if extra is None else extra[0].shape[-2]  # pseudo-token columns, after the rows
-    mass = (attention_mass(query, key, bias, scale, real, n_extra, causal=causal, entropy=layer.need_entropy)  # beside SDPA, in chunks
-            if layer.need_weights else None)
+    if layer.need_weights:  # a scored layer: the output and what it observes from the same weights, in query chunks
+        real = attention_mask.real(query.device) if attention_mask.has_padding else None  # (batch, q) or None
+        n_extra = 0 if extra is None else extra[0].shape[-2]  # pseudo-token columns, after the rows
+        mass = attention_mass(query, key, bias, scale, real, n_extra, causal=causal, entropy=layer.need_entropy, value=value)
+        out, mass.output = mass.output, None  # the observers get the mass, not the output
+    else: (out, _), mass = grouped_attention(query, key, value, bias, scale, causal=causal), None  # SDPA
     layer.after_attention(mass, query, attention_mask)
     return layer.unrotate_output(out).transpose(1, 2).contiguous(), None  # (batch, q, heads, head_dim)
 
