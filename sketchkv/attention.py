@@ -76,15 +76,19 @@ def attention_mass(query, # (b, h, q, d) the new tokens' queries
 
 def _chunk_weights(query, key, bias, scale:float, causal:bool=False, entropy:bool=True): # as `eager_weights`; causal: see below
     "Eager weights (b, kv, groups, q, n) and entropy (b, kv, q) of one chunk (None unless `entropy`), the entropy from the logits."
-    b, h, q, d = query.shape
-    qg = (query * scale).reshape(b, key.shape[1], -1, d)  # (batch, kv_heads, groups*q, head_dim), the scale on q x d, not q x n
-    logits = (qg @ key.transpose(-1, -2)).float().reshape(b, key.shape[1], -1, q, key.shape[2])  # (b, kv, groups, q, n)
+    b, h, q, d = query.shape; kv, n = key.shape[1], key.shape[2]
+    qg = (query * scale).reshape(b, kv, -1, d)  # (batch, kv_heads, groups*q, head_dim), the scale on q x d, not q x n
+    logits = (qg @ key.transpose(-1, -2)).float().reshape(b, kv, -1, q, n)  # (b, kv, groups, q, n)
     if bias is not None: logits += bias.float().reshape(bias.shape[0], -1, 1, q, bias.shape[-1])  # (b|1, 1|kv, 1, q, n)
     if causal:  # the chunk's q queries are the last q rows: only the last q columns need masking, query i sees i of them
         logits[..., -q:].masked_fill_(torch.ones(q, q, dtype=torch.bool, device=logits.device).triu_(1), float('-inf'))
     w = logits.softmax(-1)
     if not entropy: return w, None
     lse = logits.amax(-1) - w.amax(-1).log()  # (batch, kv_heads, groups, q): log-sum-exp from the largest weight
-    h_ = lse - (w * logits.clamp_(min=torch.finfo(torch.float32).min)).sum(-1)  # masked columns: weight 0 x finite logit
-    return w, h_.mean(2)
+    # sum_j w_j l_j without a pass over q x n products: l_j = (s q) . k_j + bias_j, so it is (s q) . (w @ K) + w . bias
+    wk = (w.to(key.dtype).reshape(b, kv, -1, n) @ key).float()  # (b, kv, groups*q, d): the weights' mean key
+    wl = (wk * qg.float()).sum(-1).reshape(b, kv, -1, q)  # (b, kv, groups, q)
+    if bias is not None:  # masked columns: weight 0 x a finite floor
+        wl += (w * bias.float().clamp(min=torch.finfo(torch.float32).min).reshape(bias.shape[0], -1, 1, q, bias.shape[-1])).sum(-1)
+    return w, (lse - wl).mean(2)
 
