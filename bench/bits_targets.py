@@ -6,7 +6,7 @@ tokens with Wilson intervals), one JSON line in `nbs/results/bits-targets/result
 configs, so a killed run resumes. The parameters were chosen on the Python reference (bench/quant_tuning.py), never
 here. Budgets are fractions of the float32 cache: 0.0625 is 2 bits per element, 0.09375 is 3, everything counted.
 
-    OMP_NUM_THREADS=1 python bench/bits_targets.py [--only 0,2]
+    OMP_NUM_THREADS=1 python bench/bits_targets.py [--only 0,2] [--threads 2]
 """
 import argparse
 from pathlib import Path
@@ -33,8 +33,9 @@ def spec_of(i): # index into CONFIGS
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', default='', help='comma-separated indices of CONFIGS (default: all)')
+    ap.add_argument('--threads', type=int, default=1, help='torch threads (2 on an idle 2-core machine)')
     a = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     model, tok = load_model()
     OUT.mkdir(parents=True, exist_ok=True)
     store = ResultStore(OUT/'results.jsonl')
