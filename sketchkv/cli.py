@@ -144,11 +144,12 @@ def run_parts(args, model:str, jobs:int): # parsed arguments of report, the mode
               '--no-notebooks', '--threads', str(args.threads or 1), *(['--device', args.device] if args.device else [])]
     Path(args.out).mkdir(parents=True, exist_ok=True)
     logs = [Path(args.out)/f'part-{i}-of-{jobs}.log' for i in range(jobs)]
-    kids = [subprocess.Popen(report_cmd(*common, '--part', f'{i}/{jobs}'), stdout=subprocess.DEVNULL, stderr=open(log, 'w'))
-            for i, log in enumerate(logs)]
-    print(f"sketchkv: {jobs} report processes started; their messages go to {', '.join(map(str, logs))}", file=sys.stderr)
-    failed = [(i, rc) for i, rc in enumerate([k.wait() for k in kids]) if rc]
-    for i, rc in failed: print(f"--- part {i}/{jobs} exited {rc}; the end of {logs[i]}:\n" + ''.join(open(logs[i]).readlines()[-5:]), file=sys.stderr)
+    with contextlib.ExitStack() as files:  # each child's stderr, closed once all have exited
+        kids = [subprocess.Popen(report_cmd(*common, '--part', f'{i}/{jobs}'), stdout=subprocess.DEVNULL,
+                                 stderr=files.enter_context(open(log, 'w'))) for i, log in enumerate(logs)]
+        print(f"sketchkv: {jobs} report processes started; their messages go to {', '.join(map(str, logs))}", file=sys.stderr)
+        failed = [(i, rc) for i, rc in enumerate([k.wait() for k in kids]) if rc]
+    for i, rc in failed: print(f"--- part {i}/{jobs} exited {rc}; the end of {logs[i]}:\n" + ''.join(logs[i].read_text().splitlines(True)[-5:]), file=sys.stderr)
     if failed: raise UserError(f"{len(failed)} of {jobs} report parts failed (above); run the report again to resume")
 
 def cmd_report(args): # parsed arguments of report
