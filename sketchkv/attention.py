@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['CHUNK', 'eager_weights', 'grouped_attention', 'AttentionMass', 'attention_mass']
+__all__ = ['CHUNK', 'FLOOR', 'eager_weights', 'grouped_attention', 'AttentionMass', 'attention_mass']
 
 # %% ../nbs/26_attention.ipynb #ad41b775
 def eager_weights(query, key, bias, scale:float): # (b, h, q, d); (b, kv, n, d); additive (b|1, 1|kv, q, n) or None; scale
@@ -35,7 +35,8 @@ def grouped_attention(query, key, value, bias, scale:float, need_weights:bool=Fa
                                           enable_gqa=g > 1), None
 
 # %% ../nbs/26_attention.ipynb #763dacf7
-CHUNK = 128 # most queries whose weights `attention_mass` holds at once (measured fastest at 8K of 32, 128, 512)
+CHUNK = 64 # most queries whose weights `attention_mass` holds at once (bench/chunk_sizes.py: fastest at 8K of 32, 64, 128)
+FLOOR = torch.finfo(torch.float32).min # a masked column's logit in `attention_mass`: its weight is exactly 0, and 0 x FLOOR is 0
 
 @dataclass
 class AttentionMass:
@@ -65,30 +66,29 @@ def attention_mass(query, # (b, h, q, d) the new tokens' queries
     for s in range(0, q, chunk):
         e = min(s + chunk, q); m = n - q + e  # the chunk's newest query sees the first m columns, no later row
         bc = None if bias is None else _pseudo_first(bias[..., s:e, :], extra)[..., :m]
-        w, h_ = _chunk_weights(query[:, :, s:e], key[:, :, :m], bc, scale, bias is None and causal, entropy)  # (b, kv, groups, e - s, m)
-        ents.append(h_)
-        if value is not None:  # (b, kv, groups * (e - s), m) @ (b, kv, m, d): query head kv * groups + g, as `qg` groups them
-            outs.append((w.to(value.dtype).reshape(b, key.shape[1], -1, m) @ value[:, :, :m]).reshape(b, h, e - s, -1))
+        w, h_, o = _chunk_weights(query[:, :, s:e], key[:, :, :m], bc, scale, bias is None and causal,  # (b, kv, groups, e - s, m)
+                                  entropy, None if value is None else value[:, :, :m])
+        ents.append(h_); outs.append(o)
         received[..., :m] += (w if real is None else w * real[:, None, None, s:e, None]).sum((2, 3))
     weights = _pseudo_first(w, -extra) if q <= chunk else None
     return AttentionMass(_pseudo_first(received, -extra), torch.cat(ents, -1) if entropy else None, weights,
                          torch.cat(outs, 2) if value is not None else None)
 
-def _chunk_weights(query, key, bias, scale:float, causal:bool=False, entropy:bool=True): # as `eager_weights`; causal: see below
-    "Eager weights (b, kv, groups, q, n) and entropy (b, kv, q) of one chunk (None unless `entropy`), the entropy from the logits."
+def _chunk_weights(query, key, bias, scale:float, causal:bool=False, # as `eager_weights`; causal: see below
+                   entropy:bool=True, value=None): # also the entropy; (b, kv, n, dv) values for the output, or None
+    "One chunk's eager weights (b, kv, groups, q, n), entropy (b, kv, q) or None, output (b, h, q, dv) or None."
     b, h, q, d = query.shape; kv, n = key.shape[1], key.shape[2]
     qg = (query * scale).reshape(b, kv, -1, d)  # (batch, kv_heads, groups*q, head_dim), the scale on q x d, not q x n
     logits = (qg @ key.transpose(-1, -2)).float().reshape(b, kv, -1, q, n)  # (b, kv, groups, q, n)
-    if bias is not None: logits += bias.float().reshape(bias.shape[0], -1, 1, q, bias.shape[-1])  # (b|1, 1|kv, 1, q, n)
+    # masked logits are the float floor, not -inf: their weight is still exactly 0, and 0 x floor = 0 in the entropy's sum below
+    if bias is not None: logits += bias.float().clamp(min=FLOOR).reshape(bias.shape[0], -1, 1, q, bias.shape[-1])  # (b|1, 1|kv, 1, q, n)
     if causal:  # the chunk's q queries are the last q rows: only the last q columns need masking, query i sees i of them
-        logits[..., -q:].masked_fill_(torch.ones(q, q, dtype=torch.bool, device=logits.device).triu_(1), float('-inf'))
+        logits[..., -q:].masked_fill_(torch.ones(q, q, dtype=torch.bool, device=logits.device).triu_(1), FLOOR)
     w = logits.softmax(-1)
-    if not entropy: return w, None
+    # (b, kv, groups * q, n) @ (b, kv, n, dv): query head kv * groups + g, as `qg` groups them
+    out = None if value is None else (w.to(value.dtype).reshape(b, kv, -1, n) @ value).reshape(b, h, q, -1)
+    if not entropy: return w, None, out
     lse = logits.amax(-1) - w.amax(-1).log()  # (batch, kv_heads, groups, q): log-sum-exp from the largest weight
-    # sum_j w_j l_j without a pass over q x n products: l_j = (s q) . k_j + bias_j, so it is (s q) . (w @ K) + w . bias
-    wk = (w.to(key.dtype).reshape(b, kv, -1, n) @ key).float()  # (b, kv, groups*q, d): the weights' mean key
-    wl = (wk * qg.float()).sum(-1).reshape(b, kv, -1, q)  # (b, kv, groups, q)
-    if bias is not None:  # masked columns: weight 0 x a finite floor
-        wl += (w * bias.float().clamp(min=torch.finfo(torch.float32).min).reshape(bias.shape[0], -1, 1, q, bias.shape[-1])).sum(-1)
-    return w, (lse - wl).mean(2)
+    wl = torch.einsum('bkgqn,bkgqn->bkgq', w, logits)  # sum_j w_j l_j, a batched dot product (no q x n temporary)
+    return w, (lse - wl).mean(2), out
 

@@ -14,8 +14,8 @@ from .cache import KVLayer, EvictLayer, Method, register
 # %% auto #0
 __all__ = ['BITS', 'check_below_budget', 'known_budget_tokens', 'StreamingLayer', 'rope_inv_freq', 'rope_rotate', 'rope_cos_sin',
            'RerotateLayer', 'next_positions', 'Streaming', 'H2OLayer', 'H2O', 'minmax_quantize', 'dequantize',
-           'pack_codes', 'packable', 'unpack_codes', 'quantize_keys', 'dequantize_keys', 'quantize_values',
-           'dequantize_values', 'QuantLayer', 'Quantized', 'Int8', 'Int4', 'Int2']
+           'pack_codes', 'packable', 'unpack_codes', 'dequantize_packed', 'quantize_keys', 'dequantize_keys',
+           'quantize_values', 'dequantize_values', 'QuantLayer', 'Quantized', 'Int8', 'Int4', 'Int2']
 
 # %% ../nbs/21_baselines.ipynb #4f0c0216
 def check_below_budget(name:str, value:int, tokens:int): # argument name, its value, the budget in tokens
@@ -178,9 +178,9 @@ def minmax_quantize(x, bits:int, dim:int, mask=None): # tensor, bits per code, a
     codes = ((xf - zero.float()) / step).round_().clamp_(0, qmax).to(torch.uint8)
     return codes, scale, zero
 
-def dequantize(codes, scale, zero): # uint8 codes, scale and zero broadcastable to them
-    "`codes * scale + zero` in the scale's dtype."
-    return codes.to(scale.dtype) * scale + zero
+def dequantize(codes, scale, zero, out=None): # uint8 codes, scale and zero broadcastable to them; where to write, or None
+    "`codes * scale + zero` in the scale's dtype (or `out`'s), in one pass over the codes (no float copy of them first)."
+    return torch.addcmul(zero, codes, scale, out=out)
 
 # %% ../nbs/21_baselines.ipynb #1e465180
 def _unit(bits:int): return 8 // bits if 8 % bits == 0 else 8 # codes per packed unit: a byte, or `bits` bytes
@@ -209,6 +209,16 @@ def unpack_codes(packed, bits:int): # (..., d * bits / 8) uint8; bits per code
     word = (packed.view(*packed.shape[:-1], -1, bits).long() << _shifts(8, packed.device, bits)).sum(-1)  # (..., d / 8)
     return ((word[..., None] >> _shifts(bits, packed.device, 8)) & (2 ** bits - 1)).to(torch.uint8).flatten(-2)  # (..., d)
 
+def dequantize_packed(packed, bits:int, scale, zero, out): # (..., m * bits / 8) uint8; scale, zero broadcastable to `out` (..., m)
+    "Write `codes * scale + zero` into `out` straight from packed codes: one pass per code in a byte, no unpacked copy."
+    per = _unit(bits)
+    if bits == 8 or per * bits != 8: return dequantize(unpack_codes(packed, bits), scale, zero, out)
+    part = lambda t, i: t.unflatten(-1, (-1, per))[..., i] if t.shape[-1] > 1 else t  # the codes at `i` of each byte
+    for i in range(per):
+        codes = packed >> bits * i if i == per - 1 else (packed >> bits * i) & (2 ** bits - 1)  # (..., m / per)
+        dequantize(codes, part(scale, i), part(zero, i), part(out, i))
+    return out
+
 # %% ../nbs/21_baselines.ipynb #9566dcd5
 def quantize_keys(keys, real, bits:int, group:int, offset:int=0): # (b, kv, n, d) keys, (b, kv, n) bool, sizes
     "Per-channel codes (b, kv, n, d) and scale, zero (b, kv, (offset + n) / group, d) over groups of tokens."
@@ -219,13 +229,20 @@ def quantize_keys(keys, real, bits:int, group:int, offset:int=0): # (b, kv, n, d
     codes, scale, zero = minmax_quantize(k, bits, -2, m)  # scale, zero: (batch, kv_heads, groups, 1, head_dim)
     return codes.view(b, kv, n, d)[:, :, offset:], scale.squeeze(-2), zero.squeeze(-2)
 
-def dequantize_keys(codes, scale, zero, group:int, offset:int=0): # (b, kv, n, d) codes, (b, kv, groups, d) scale/zero
-    "(b, kv, n, d) keys from per-channel codes."
-    c = F.pad(codes, (0, 0, offset, 0))  # (batch, kv_heads, offset + n, head_dim)
-    b, kv, n, d = c.shape
-    c = c.view(b, kv, n // group, group, d)  # (batch, kv_heads, groups, group, head_dim)
-    k = dequantize(c, scale[:, :, :, None], zero[:, :, :, None])
-    return k.view(b, kv, n, d)[:, :, offset:]  # (batch, kv_heads, n, head_dim)
+def dequantize_keys(codes, scale, zero, group:int, offset:int=0, # (b, kv, n, d * bits / 8) codes, (b, kv, groups, d) scale/zero
+                    bits:int=8, out=None): # bits per packed code (8: one code a byte); (b, kv, n, d) to write into, or None
+    "(b, kv, n, d) keys from per-channel codes, written into `out` if given (in its dtype) group by group, never padded."
+    b, kv, n, w = codes.shape
+    out = scale.new_empty(b, kv, n, w * 8 // bits) if out is None else out
+    head = min(n, -offset % group)  # rows that end a first group begun `offset % group` rows before them
+    whole = (n - head) // group  # whole groups after them, then a part group
+    for a, e, m in [(0, head, None), (head, head + whole * group, whole), (head + whole * group, n, None)]:  # rows a to e
+        if e == a: continue
+        g = (offset + a) // group  # the scale row of row a
+        c, o = codes[:, :, a:e], out[:, :, a:e]
+        if m is None: dequantize_packed(c, bits, scale[:, :, g:g + 1], zero[:, :, g:g + 1], o)
+        else: dequantize_packed(c.unflatten(2, (m, group)), bits, scale[:, :, g:g + m, None], zero[:, :, g:g + m, None], o.unflatten(2, (m, group)))
+    return out
 
 def quantize_values(values, bits:int, group:int): # (b, kv, n, d) values, bits, channels per group
     "Per-token codes (b, kv, n, d) and scale, zero (b, kv, n, d / group) over groups of channels."
@@ -234,11 +251,15 @@ def quantize_values(values, bits:int, group:int): # (b, kv, n, d) values, bits, 
     codes, scale, zero = minmax_quantize(v, bits, -1)  # scale, zero: (batch, kv_heads, n, channel groups, 1)
     return codes.view(b, kv, n, d), scale.squeeze(-1), zero.squeeze(-1)
 
-def dequantize_values(codes, scale, zero): # (b, kv, n, d) codes, (b, kv, n, d / group) scale/zero
-    "(b, kv, n, d) values from per-token codes."
-    b, kv, n, d = codes.shape
-    c = codes.view(b, kv, n, scale.shape[-1], -1)  # (batch, kv_heads, n, channel groups, group)
-    return dequantize(c, scale[..., None], zero[..., None]).view(b, kv, n, d)  # (batch, kv_heads, n, head_dim)
+def dequantize_values(codes, scale, zero, # (b, kv, n, d * bits / 8) codes, (b, kv, n, d / group) scale/zero
+                      bits:int=8, out=None): # bits per packed code (8: one code a byte); (b, kv, n, d) to write into, or None
+    "(b, kv, n, d) values from per-token codes, written into `out` if given (in its dtype)."
+    groups = scale.shape[-1]
+    if 8 % bits or codes.shape[-1] % groups: codes, bits = unpack_codes(codes, bits), 8  # a channel group would split a byte
+    b, kv, n, d = codes.shape[:3] + (codes.shape[-1] * 8 // bits,)
+    out = scale.new_empty(b, kv, n, d) if out is None else out
+    dequantize_packed(codes.unflatten(-1, (groups, -1)), bits, scale[..., None], zero[..., None], out.unflatten(-1, (groups, -1)))
+    return out  # (batch, kv_heads, n, head_dim)
 
 # %% ../nbs/21_baselines.ipynb #62bb56ec
 class QuantLayer(KVLayer):
@@ -270,9 +291,13 @@ class QuantLayer(KVLayer):
     def encode_keys(self, keys, real, offset:int): # (b, kv, n, d) keys, (b, kv, n) bool, pad rows before them
         "Codes, scales, zeros of keys moving to codes: per channel over groups of `group` tokens."
         return quantize_keys(keys, real, self.kbits, self.policy.group, offset)
-    def decode_keys(self): # no arguments
-        "(b, kv, quantised, d) keys from their codes, in the scales' dtype."
-        return dequantize_keys(unpack_codes(self.kq, self.kbits), self.kscale, self.kzero, self.policy.group, self.offset)
+    def decode_keys(self, out=None): # (b, kv, quantised, d) to write into (in its dtype), or None: the scales' dtype
+        "(b, kv, quantised, d) keys from their codes."
+        return dequantize_keys(self.kq, *self._scales(self.kscale, self.kzero, out), self.policy.group, self.offset, self.kbits, out)
+    def decode_values(self, out=None): # (b, kv, quantised, d) to write into (in its dtype), or None: the scales' dtype
+        "(b, kv, quantised, d) values from their codes."
+        return dequantize_values(self.vq, *self._scales(self.vscale, self.vzero, out), self.vbits, out)
+    def _scales(self, scale, zero, out): return (scale, zero) if out is None else (scale.to(out.dtype), zero.to(out.dtype))
 
     def allocate(self): # no arguments
         "Empty code, scale and zero tensors, at the first flush."
@@ -290,9 +315,11 @@ class QuantLayer(KVLayer):
     def update(self, key_states, value_states, cache_kwargs=None):
         keys, values = super().update(key_states, value_states, cache_kwargs)  # the tail, new rows included
         if not self.quantised: return keys, values
-        k = self.decode_keys()
-        v = dequantize_values(unpack_codes(self.vq, self.vbits), self.vscale, self.vzero)
-        return torch.cat([k.to(keys.dtype), keys], -2), torch.cat([v.to(values.dtype), values], -2)
+        q, (b, kv, t, d) = self.quantised, keys.shape
+        k, v = keys.new_empty(b, kv, q + t, d), values.new_empty(b, kv, q + t, d)  # codes decoded straight into them, then the tail
+        self.decode_keys(k[:, :, :q]); self.decode_values(v[:, :, :q])
+        k[:, :, q:], v[:, :, q:] = keys, values
+        return k, v
 
     def compress(self):
         "Quantise the oldest tail rows: all but `residual` at the first flush (once a whole group is among them), then whole groups."

@@ -11,7 +11,7 @@ import torch
 from fastcore.basics import patch
 from .core import check_int, check_range
 from .cache import Method, register
-from .baselines import QuantLayer, packable, quantize_values, dequantize_values, unpack_codes
+from .baselines import QuantLayer, packable, quantize_values, dequantize_values
 from .sketch_methods import layer_seed
 
 # %% auto #0
@@ -109,11 +109,11 @@ class SketchQuantLayer(QuantLayer):
             if self.kcentre is None: self.kcentre, self.kspread = channel_stats(keys, real)
             keys = (keys - self.kcentre) / self.kspread
         return quantize_values(keys, self.kbits, self.vgroup)  # per token over channel groups, like the values
-    def decode_keys(self):
+    def decode_keys(self, out=None):
         axis = self.policy.key_axis
-        if axis == 'channel': return super().decode_keys()
-        k = dequantize_values(unpack_codes(self.kq, self.kbits), self.kscale, self.kzero)
-        return k * self.kspread + self.kcentre if axis == 'centred' else k
+        if axis == 'channel': return super().decode_keys(out)
+        k = dequantize_values(self.kq, *self._scales(self.kscale, self.kzero, out), self.kbits, out)
+        return k.mul_(self.kspread.to(k.dtype)).add_(self.kcentre.to(k.dtype)) if axis == 'centred' else k
     def held(self): return super().held() + [self.kcentre, self.kspread]
 
     def _per_head(self, x, transpose=False): # (b, heads, q, d)
