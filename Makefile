@@ -30,7 +30,7 @@ NEWEST_STAMP := $(NEWEST_VENV)/.installed
 NEWEST_TRANSFORMERS ?= 5.24.0
 NEWEST_PINS  ?= $(filter-out transformers==% kvpress==%,$(PINS)) transformers==$(NEWEST_TRANSFORMERS)
 NEWEST_NBS   ?= 00_core 01_models 02_data 03_decode 04_compat 05_api 10_sketch 20_cache 21_baselines 22_sketch_methods 23_hybrid \
-                24_adaptive 25_testing 26_attention 27_properties 28_quant 30_metrics 31_retrieval
+                24_adaptive 25_testing 26_attention 27_properties 28_quant 29_mixed 30_metrics 31_retrieval
 NEWEST_SUMMARY ?=
 
 REPORT_OUT  ?= results

@@ -16,6 +16,8 @@ from sketchkv.grid import ResultStore, run_spec, run_key, run_retrieval_specs
 
 OUT = Path(__file__).resolve().parent.parent/'nbs'/'results'/'bits-targets'
 CENTRED = dict(key_axis='centred', residual=16, group=64)  # the pydoc tuning's pick for small budgets
+GAUSSIAN = dict(key_axis='centred', residual=8, group=64, levels='gaussian')  # Lloyd-Max levels, a scale per row and head;
+# residual 8: the most exact rows at which keys 3 / values 2 fit 3 bits per element at 2K tokens (planned_bytes)
 PPL = dict(task='ppl', context=2048, windows=8, corpus='wikitext2')
 PASSKEY = dict(task='passkey', context=4096, trials=30)
 CONFIGS = [  # (sizes, method, budget, params)
@@ -24,6 +26,12 @@ CONFIGS = [  # (sizes, method, budget, params)
     (PPL, 'sketch-quant', 0.125, {}),  # KIVI-style keys per channel: the narrowest budget they fit at 2K tokens
     (PASSKEY, 'full', 1.0, {}),
     (PASSKEY, 'sketch-quant', 0.09375, CENTRED),
+    (PPL, 'sketch-quant', 0.09375, GAUSSIAN),
+    (PPL, 'sketch-quant', 0.0625, dict(GAUSSIAN, min_bits=1)),  # at 2 bits a 2-bit code and its scale alone are 2.25
+    (PASSKEY, 'sketch-quant', 0.09375, GAUSSIAN),
+    (PPL, 'sketch-mixed', 0.09375, {}),  # its defaults: Gaussian levels, 8 recent + 8 heavy exact, an upper tier 2 bits wider
+    (PPL, 'sketch-mixed', 0.0625, dict(min_bits=1)),
+    (PASSKEY, 'sketch-mixed', 0.09375, {}),
 ]
 
 def spec_of(i): # index into CONFIGS

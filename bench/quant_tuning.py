@@ -5,7 +5,9 @@ spread over the corpus) and one JSON line in `nbs/results/quant-tuning/results.j
 so a killed run resumes. The configs ask, at equal code widths, what the rotation buys (`rotation='none'` is the ablation) against the KIVI
 `int` baselines, and whether keys scaled per token (`key_axis='token'`, which needs no group of exact rows waiting
 for its scales) lose against KIVI's per-channel keys once rotated, and what centring them per channel first
-(`key_axis='centred'`, a fixed per-channel centre and spread) recovers; the budget rows let the planner pick the widths.
+(`key_axis='centred'`, a fixed per-channel centre and spread) recovers, and what Lloyd-Max levels with one scale per
+row (`levels='gaussian'`) cost against min-max codes at the same widths, and what `sketch-mixed` gains by spending
+some exact rows on the heavy hitters of its sketch instead of on recent rows; the budget rows let the planner pick the widths.
 
     OMP_NUM_THREADS=1 python bench/quant_tuning.py [--context 512] [--windows 4] [--only 0,3]
 """
@@ -36,6 +38,18 @@ CONFIGS = [  # (method, budget, params)
     ('sketch-quant', 1.0, dict(key_bits=2, value_bits=2, key_axis='centred', residual=16, group=64)),
     ('sketch-quant', 1.0, dict(key_bits=3, value_bits=2, key_axis='centred', residual=16, group=64)),
     ('sketch-quant', 1.0, dict(key_bits=3, value_bits=3, key_axis='centred', residual=16, group=64)),
+    # Lloyd-Max levels for the rotated coordinates, one fp16 scale per 64 channels (levels='gaussian'): the same widths
+    ('sketch-quant', 1.0, dict(key_bits=2, value_bits=2, key_axis='centred', residual=16, group=64, levels='gaussian')),
+    ('sketch-quant', 1.0, dict(key_bits=3, value_bits=2, key_axis='centred', residual=16, group=64, levels='gaussian')),
+    ('sketch-quant', 1.0, dict(key_bits=3, value_bits=3, key_axis='centred', residual=16, group=64, levels='gaussian')),
+    ('sketch-quant', 1.0, dict(key_bits=3, value_bits=2, key_axis='centred', residual=8, group=64, levels='gaussian')),
+    ('sketch-quant', 1.0, dict(key_bits=2, value_bits=1, key_axis='centred', residual=8, group=64, levels='gaussian')),
+    # sketch-mixed without its upper tier: the same codes, its exact rows split between the most recent and the
+    # sketch's heavy hitters
+    ('sketch-mixed', 1.0, dict(key_bits=3, value_bits=2, residual=8, heavy=8, lift=0)),
+    ('sketch-mixed', 1.0, dict(key_bits=2, value_bits=2, residual=8, heavy=8, lift=0)),
+    ('sketch-mixed', 1.0, dict(key_bits=3, value_bits=2, residual=4, heavy=4, lift=0)),
+    ('sketch-mixed', 1.0, dict(key_bits=2, value_bits=1, residual=4, heavy=4, lift=0)),
 ]
 
 def main():

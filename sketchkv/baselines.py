@@ -14,8 +14,8 @@ from .cache import KVLayer, EvictLayer, Method, register
 # %% auto #0
 __all__ = ['BITS', 'check_below_budget', 'known_budget_tokens', 'StreamingLayer', 'rope_inv_freq', 'rope_rotate', 'rope_cos_sin',
            'RerotateLayer', 'next_positions', 'Streaming', 'H2OLayer', 'H2O', 'minmax_quantize', 'dequantize',
-           'pack_codes', 'packable', 'unpack_codes', 'dequantize_packed', 'quantize_keys', 'dequantize_keys',
-           'quantize_values', 'dequantize_values', 'QuantLayer', 'Quantized', 'Int8', 'Int4', 'Int2']
+           'pack_codes', 'packable', 'unpack_codes', 'codes_at', 'dequantize_packed', 'quantize_keys',
+           'dequantize_keys', 'quantize_values', 'dequantize_values', 'QuantLayer', 'Quantized', 'Int8', 'Int4', 'Int2']
 
 # %% ../nbs/21_baselines.ipynb #4f0c0216
 def check_below_budget(name:str, value:int, tokens:int): # argument name, its value, the budget in tokens
@@ -209,14 +209,21 @@ def unpack_codes(packed, bits:int): # (..., d * bits / 8) uint8; bits per code
     word = (packed.view(*packed.shape[:-1], -1, bits).long() << _shifts(8, packed.device, bits)).sum(-1)  # (..., d / 8)
     return ((word[..., None] >> _shifts(bits, packed.device, 8)) & (2 ** bits - 1)).to(torch.uint8).flatten(-2)  # (..., d)
 
+def codes_at(packed, bits:int, i:int): # (..., units * bytes per unit) uint8; bits per code; a code's place in its unit
+    "(..., units) uint8: the `i`-th code of each packed unit, read from the one or two bytes it spans (no int64 words)."
+    if bits == 8: return packed
+    u = packed.unflatten(-1, (-1, 1 if 8 % bits == 0 else bits))  # (..., units, bytes per unit)
+    j, o = divmod(bits * i, 8)  # its first byte and bit
+    c = u[..., j] >> o
+    if o + bits > 8: c = c | (u[..., j + 1] << (8 - o))  # its high bits from the next byte (the shift drops what is above)
+    return c if o + bits == 8 else c & (2 ** bits - 1)
+
 def dequantize_packed(packed, bits:int, scale, zero, out): # (..., m * bits / 8) uint8; scale, zero broadcastable to `out` (..., m)
-    "Write `codes * scale + zero` into `out` straight from packed codes: one pass per code in a byte, no unpacked copy."
+    "Write `codes * scale + zero` into `out` straight from packed codes: one pass per code place in a unit, no unpacked copy."
+    if bits == 8: return dequantize(packed, scale, zero, out)
     per = _unit(bits)
-    if bits == 8 or per * bits != 8: return dequantize(unpack_codes(packed, bits), scale, zero, out)
-    part = lambda t, i: t.unflatten(-1, (-1, per))[..., i] if t.shape[-1] > 1 else t  # the codes at `i` of each byte
-    for i in range(per):
-        codes = packed >> bits * i if i == per - 1 else (packed >> bits * i) & (2 ** bits - 1)  # (..., m / per)
-        dequantize(codes, part(scale, i), part(zero, i), part(out, i))
+    part = lambda t, i: t.unflatten(-1, (-1, per))[..., i] if t.shape[-1] > 1 else t  # the entries at place `i` of each unit
+    for i in range(per): dequantize(codes_at(packed, bits, i), part(scale, i), part(zero, i), part(out, i))
     return out
 
 # %% ../nbs/21_baselines.ipynb #9566dcd5
@@ -255,7 +262,7 @@ def dequantize_values(codes, scale, zero, # (b, kv, n, d * bits / 8) codes, (b, 
                       bits:int=8, out=None): # bits per packed code (8: one code a byte); (b, kv, n, d) to write into, or None
     "(b, kv, n, d) values from per-token codes, written into `out` if given (in its dtype)."
     groups = scale.shape[-1]
-    if 8 % bits or codes.shape[-1] % groups: codes, bits = unpack_codes(codes, bits), 8  # a channel group would split a byte
+    if (codes.shape[-1] * 8 // bits // groups) % _unit(bits): codes, bits = unpack_codes(codes, bits), 8  # a group would split a unit
     b, kv, n, d = codes.shape[:3] + (codes.shape[-1] * 8 // bits,)
     out = scale.new_empty(b, kv, n, d) if out is None else out
     dequantize_packed(codes.unflatten(-1, (groups, -1)), bits, scale[..., None], zero[..., None], out.unflatten(-1, (groups, -1)))
@@ -291,6 +298,9 @@ class QuantLayer(KVLayer):
     def encode_keys(self, keys, real, offset:int): # (b, kv, n, d) keys, (b, kv, n) bool, pad rows before them
         "Codes, scales, zeros of keys moving to codes: per channel over groups of `group` tokens."
         return quantize_keys(keys, real, self.kbits, self.policy.group, offset)
+    def encode_values(self, values): # (b, kv, n, d) values moving to codes
+        "Codes, scales, zeros of values moving to codes: per token over groups of `group` channels."
+        return quantize_values(values, self.vbits, self.vgroup)
     def decode_keys(self, out=None): # (b, kv, quantised, d) to write into (in its dtype), or None: the scales' dtype
         "(b, kv, quantised, d) keys from their codes."
         return dequantize_keys(self.kq, *self._scales(self.kscale, self.kzero, out), self.policy.group, self.offset, self.kbits, out)
@@ -310,16 +320,21 @@ class QuantLayer(KVLayer):
     @property
     def quantised(self): return 0 if self.kq is None else self.kq.shape[-2] # rows held as codes
     @property
-    def rows(self): return super().rows + self.quantised
+    def coded(self): return self.quantised # rows held as codes, all before the exact tail
+    @property
+    def rows(self): return super().rows + self.coded
 
     def update(self, key_states, value_states, cache_kwargs=None):
         keys, values = super().update(key_states, value_states, cache_kwargs)  # the tail, new rows included
-        if not self.quantised: return keys, values
-        q, (b, kv, t, d) = self.quantised, keys.shape
+        if not self.coded: return keys, values
+        q, (b, kv, t, d) = self.coded, keys.shape
         k, v = keys.new_empty(b, kv, q + t, d), values.new_empty(b, kv, q + t, d)  # codes decoded straight into them, then the tail
-        self.decode_keys(k[:, :, :q]); self.decode_values(v[:, :, :q])
+        self.decode_coded(k[:, :, :q], v[:, :, :q])
         k[:, :, q:], v[:, :, q:] = keys, values
         return k, v
+    def decode_coded(self, k, v): # (b, kv, coded, d) each, to write into
+        "Decode every coded row into `k` and `v`."
+        self.decode_keys(k); self.decode_values(v)
 
     def compress(self):
         "Quantise the oldest tail rows: all but `residual` at the first flush (once a whole group is among them), then whole groups."
@@ -329,16 +344,21 @@ class QuantLayer(KVLayer):
 
     def flush(self, n:int, offset:int): # rows to move, pad rows before them to complete the first group
         "Move the `n` oldest tail rows to codes."
-        if self.kq is None: self.allocate()
-        q, sd = self.quantised, self.scale_dtype
+        q = self.quantised
         real = self.valid[..., q:q + n] if self.valid is not None else self.keys.new_ones(self.keys.shape[:2] + (n,), dtype=torch.bool)
-        kc, ks, kz = self.encode_keys(self.keys[..., :n, :].to(sd), real, offset)
-        vc, vs, vz = quantize_values(self.values[..., :n, :].to(sd), self.vbits, self.vgroup)
+        self.append_codes(self.keys[..., :n, :], self.values[..., :n, :], real, offset)
+        self.keys, self.values = self.keys[..., n:, :].clone(), self.values[..., n:, :].clone()
+        if not q: self.offset = offset
+
+    def append_codes(self, keys, values, real, offset:int=0): # (b, kv, n, d) rows, (b, kv, n) bool, pad rows before them
+        "Code `keys` and `values` after the rows held as codes."
+        if self.kq is None: self.allocate()
+        sd = self.scale_dtype
+        kc, ks, kz = self.encode_keys(keys.to(sd), real, offset)
+        vc, vs, vz = self.encode_values(values.to(sd))
         self.kq, self.vq = torch.cat([self.kq, pack_codes(kc, self.kbits)], -2), torch.cat([self.vq, pack_codes(vc, self.vbits)], -2)
         self.kscale, self.kzero = torch.cat([self.kscale, ks], -2), torch.cat([self.kzero, kz], -2)
         self.vscale, self.vzero = torch.cat([self.vscale, vs], -2), torch.cat([self.vzero, vz], -2)
-        self.keys, self.values = self.keys[..., n:, :].clone(), self.values[..., n:, :].clone()
-        if not q: self.offset = offset
 
     def held(self): return super().held() + [self.kq, self.kscale, self.kzero, self.vq, self.vscale, self.vzero]
     def reset(self):

@@ -213,7 +213,7 @@ def sketchkv_attention(module, query, key, value, attention_mask, dropout=0.0, s
 
 # %% ../nbs/20_cache.ipynb #4ede90d8
 METHODS: dict[str, type] = {}
-METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods', 'sketchkv.hybrid', 'sketchkv.adaptive', 'sketchkv.quant') # notebooks that register more methods
+METHOD_MODULES = ('sketchkv.baselines', 'sketchkv.sketch_methods', 'sketchkv.hybrid', 'sketchkv.adaptive', 'sketchkv.quant', 'sketchkv.mixed') # notebooks that register more methods
 FAMILIES = ('reference', 'baseline', 'ours') # the uncompressed cache; published methods we compare with; this project's
 
 def _load_methods():

@@ -11,12 +11,12 @@ import torch
 from fastcore.basics import patch
 from .core import check_int, check_range
 from .cache import Method, register
-from .baselines import QuantLayer, packable, quantize_values, dequantize_values
+from .baselines import QuantLayer, packable, quantize_values, dequantize_values, unpack_codes, codes_at, _unit
 from .sketch_methods import layer_seed
 
 # %% auto #0
-__all__ = ['ROTATIONS', 'SCALE_DTYPE', 'KEY_AXES', 'hadamard', 'rotation', 'planned_bytes', 'widths', 'channel_stats',
-           'SketchQuantLayer', 'SketchQuant']
+__all__ = ['ROTATIONS', 'SCALE_DTYPE', 'KEY_AXES', 'LEVELS', 'hadamard', 'rotation', 'lloyd_max', 'gaussian_quantize',
+           'gaussian_dequantize', 'planned_bytes', 'widths', 'channel_stats', 'SketchQuantLayer', 'SketchQuant']
 
 # %% ../nbs/28_quant.ipynb #430f618c
 ROTATIONS = ('hadamard', 'orthogonal', 'none')
@@ -45,21 +45,71 @@ def rotation(kind:str, seed:int, kv_heads:int, head_dim:int, device=None, dtype=
     if kind not in ROTATIONS: raise ValueError(f"rotation={kind!r} must be one of {list(ROTATIONS)}")
     return _rotation(kind, seed, kv_heads, head_dim, str(torch.device(device or 'cpu')), dtype)
 
+# %% ../nbs/28_quant.ipynb #f3c831b9
+@functools.cache
+def lloyd_max(bits:int): # bits per code, 1-8
+    "Levels (2**bits,) and the cuts between them (2**bits - 1,) of the least-squares quantiser of N(0, 1), float64 (memoised)."
+    check_int('bits', bits, lo=1, hi=8)
+    n, root2 = 2 ** bits, math.sqrt(2)
+    pdf = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi) if math.isfinite(x) else 0.0
+    cdf = lambda x: 0.5 * (1 + math.erf(x / root2)) if math.isfinite(x) else float(x > 0)
+    levels = [4 * (i + 0.5) / n - 2 for i in range(n)]  # evenly over [-2, 2]: Lloyd's iteration moves them from there
+    for _ in range(20000):
+        cuts = [-math.inf] + [(a + b) / 2 for a, b in zip(levels, levels[1:])] + [math.inf]
+        moved = [(pdf(a) - pdf(b)) / (cdf(b) - cdf(a)) for a, b in zip(cuts, cuts[1:])]  # the mean between each pair of cuts
+        done, levels = max(abs(a - b) for a, b in zip(moved, levels)) < 1e-13, moved
+        if done: break
+    return torch.tensor(levels, dtype=torch.float64), torch.tensor([(a + b) / 2 for a, b in zip(levels, levels[1:])], dtype=torch.float64)
+
+def gaussian_quantize(x, bits:int, group:int): # (..., d) rows, bits per code, channels per group
+    "Per-row codes (..., d) against `lloyd_max(bits)` after each group's RMS; the least-squares scale (..., d / group); no zero."
+    *lead, d = x.shape
+    xf = x.float().view(*lead, d // group, group)
+    levels, cuts = (t.to(device=x.device, dtype=torch.float32) for t in lloyd_max(bits))
+    rms = xf.pow(2).mean(-1, keepdim=True).sqrt()
+    codes = torch.bucketize(xf / rms.masked_fill(rms == 0, 1), cuts)  # (..., groups, group): the nearest level
+    q = levels[codes]
+    scale = (xf * q).sum(-1, keepdim=True) / (q * q).sum(-1, keepdim=True)  # argmin_s |x - s q|^2 (no level is 0, so q q > 0)
+    return codes.to(torch.uint8).view(*lead, d), scale.squeeze(-1).to(x.dtype), x.new_zeros(*lead, 0)
+
+@functools.cache
+def _byte_levels(bits:int, dtype, device:str): # bits dividing 8; the table's dtype and device
+    "(256, 8 / bits): the levels of the codes in each byte value, in `pack_codes`' order (memoised)."
+    shifts = torch.arange(0, 8, bits)
+    return lloyd_max(bits)[0][(torch.arange(256)[:, None] >> shifts) & (2 ** bits - 1)].to(device=device, dtype=dtype)
+
+def gaussian_dequantize(packed, bits:int, scale, out=None): # (..., d * bits / 8) uint8, bits, (..., d / group) scales; or None
+    "(..., d) rows `level[code] * scale` from packed codes, written into `out` if given (in its dtype): one gather a byte."
+    groups, d = scale.shape[-1], packed.shape[-1] * 8 // bits
+    out = scale.new_empty(*packed.shape[:-1], d) if out is None else out
+    o, s = out.unflatten(-1, (groups, -1)), scale.to(out.dtype)[..., None]  # (..., groups, d / groups), (..., groups, 1)
+    levels, per = lloyd_max(bits)[0].to(device=out.device, dtype=out.dtype), _unit(bits)
+    look = lambda table, codes: table.index_select(0, codes.reshape(-1).long()).view(*codes.shape, -1)  # (3x tensor[codes])
+    if bits < 8 and 8 % bits == 0:  # a byte is a unit: its levels from one table row
+        torch.mul(look(_byte_levels(bits, out.dtype, str(out.device)), packed).flatten(-2).unflatten(-1, (groups, -1)), s, out=o)
+    elif (d // groups) % per:  # a group splits a unit
+        torch.mul(look(levels[:, None], unpack_codes(packed, bits)).squeeze(-1).unflatten(-1, (groups, -1)), s, out=o)
+    else:  # 8 codes in `bits` bytes (or one a byte): one gather per code place, from the bytes it spans
+        c = packed.unflatten(-1, (groups, -1))
+        for i in range(per): torch.mul(look(levels[:, None], codes_at(c, bits, i)).squeeze(-1), s, out=o.unflatten(-1, (-1, per))[..., i])
+    return out
+
 # %% ../nbs/28_quant.ipynb #74f13219
 SCALE_DTYPE = torch.float16 # scales and zeros of sketch-quant's codes
 
 def planned_bytes(t:int, kbits:int, vbits:int, residual:int, group:int, vgroup:int, # tokens; widths; sizes
                   batch:int, kv:int, d:int, es:int, # batch rows, KV heads, head size, bytes per exact element
-                  key_axis:str='channel'): # keys' scales per channel over token groups, per token like the values, or 'centred'
+                  key_axis:str='channel', # keys' scales per channel over token groups, per token like the values, or 'centred'
+                  zeros:bool=True): # per-token groups hold a scale and a zero (min-max), or a scale alone (levels='gaussian')
     "An upper bound of the bytes one layer holds with `t` tokens: exact tail, codes, fp16 scales (and centre), padding flags."
-    ss = SCALE_DTYPE.itemsize
+    ss, per = SCALE_DTYPE.itemsize, 2 if zeros else 1  # bytes per scale; numbers per per-token group
     def at(t, exact): # bytes per KV head with `exact` of the `t` rows exact
         coded = t - exact
         groups = -(-coded // group) + (coded > 0)  # per channel: key scale rows, whole groups plus a partial first one
-        key_scales = groups * 2 * d * ss if key_axis == 'channel' else coded * 2 * (d // vgroup) * ss
+        key_scales = groups * 2 * d * ss if key_axis == 'channel' else coded * per * (d // vgroup) * ss
         centre = 2 * d * ss if key_axis == 'centred' and coded else 0  # the keys' per-channel centre and spread
         return (exact * 2 * d * es + coded * d * (kbits + vbits) // 8 + key_scales + centre
-                + coded * 2 * (d // vgroup) * ss + t)  # the last term: one padding flag per row (held by a padded batch)
+                + coded * per * (d // vgroup) * ss + t)  # the last term: one padding flag per row (held by a padded batch)
     if key_axis == 'centred':  # all exact until `group` rows wait past the tail (the centre's sample), then `residual`
         first = residual + group - 1  # the most rows held exact, just before the first flush
         return batch * kv * max(at(t, t if t <= first else residual), at(min(t, first), min(t, first)))
@@ -102,19 +152,35 @@ class SketchQuantLayer(QuantLayer):
         return super().update(key_states @ r, value_states @ r, cache_kwargs)  # (batch, kv_heads, n, d)
 
     def key_scale_width(self, d): return d if self.policy.key_axis == 'channel' else d // self.vgroup
-    def encode_keys(self, keys, real, offset):
+    def allocate(self):
+        super().allocate()
+        if self.policy.levels == 'gaussian': self.kzero, self.vzero = self.kzero[..., :0], self.vzero[..., :0]  # a scale alone
+    def _encode_rows(self, x, bits): # (b, kv, n, d) rows coded per token over groups of channels
+        return (gaussian_quantize if self.policy.levels == 'gaussian' else quantize_values)(x, bits, self.vgroup)
+    def _decode_rows(self, codes, scale, zero, bits, out):
+        if self.policy.levels == 'gaussian': return gaussian_dequantize(codes, bits, scale, out)
+        return dequantize_values(codes, *self._scales(scale, zero, out), bits, out)
+    def encode_keys(self, keys, real, offset, bits:int|None=None): # ...; per token: a width other than `kbits` (a second store)
         axis = self.policy.key_axis
         if axis == 'channel': return super().encode_keys(keys, real, offset)
         if axis == 'centred':
             if self.kcentre is None: self.kcentre, self.kspread = channel_stats(keys, real)
             keys = (keys - self.kcentre) / self.kspread
-        return quantize_values(keys, self.kbits, self.vgroup)  # per token over channel groups, like the values
-    def decode_keys(self, out=None):
+        return self._encode_rows(keys, bits or self.kbits)  # per token over channel groups, like the values
+    def encode_values(self, values, bits:int|None=None): return self._encode_rows(values, bits or self.vbits)
+    def decode_keys(self, out=None, store=None): # ...; per token: (codes, scales, zeros, bits) of a second store, or None
         axis = self.policy.key_axis
         if axis == 'channel': return super().decode_keys(out)
-        k = dequantize_values(self.kq, *self._scales(self.kscale, self.kzero, out), self.kbits, out)
+        k = self._decode_rows(*(store or (self.kq, self.kscale, self.kzero, self.kbits)), out)
         return k.mul_(self.kspread.to(k.dtype)).add_(self.kcentre.to(k.dtype)) if axis == 'centred' else k
+    def decode_values(self, out=None, store=None): return self._decode_rows(*(store or (self.vq, self.vscale, self.vzero, self.vbits)), out)
     def held(self): return super().held() + [self.kcentre, self.kspread]
+
+    def exact_rows(self): return self.policy.residual # rows the plan keeps exact after each flush: the most recent
+    def state_bytes(self): return 0 # bytes held beside codes, scales and exact rows (a subclass's sketch)
+    def code_rows(self, n:int): # exact rows to move to codes
+        "Move `n` exact rows to codes: the oldest."
+        self.flush(n, 0)
 
     def _per_head(self, x, transpose=False): # (b, heads, q, d)
         if self.policy.rotation == 'none': return x
@@ -125,24 +191,31 @@ class SketchQuantLayer(QuantLayer):
 
 # %% ../nbs/28_quant.ipynb #b97783fd
 @patch
+def bound(self:SketchQuantLayer, t:int, kbits:int, vbits:int): # tokens, widths
+    "`planned_bytes` of this layer's shape and settings: the most bytes it holds with `t` tokens at these widths."
+    p, (b, kv, _, d) = self.policy, self.keys.shape
+    return planned_bytes(t, kbits, vbits, self.exact_rows(), p.group, self.vgroup, b, kv, d, self.keys.element_size(), p.key_axis,
+                         p.levels == 'minmax')
+
+@patch
 @torch.no_grad()
 def plan(self:SketchQuantLayer):
     "Fix the widths and the capacity for the reference length; a `ValueError` naming the budget if no width fits."
     p, (b, kv, _, d) = self.policy, self.keys.shape
     n = p.context_length or self.seen
-    budget = p.budget_tokens(self.seen) * self.token_bytes
-    size = lambda t, k, v: planned_bytes(t, k, v, p.residual, p.group, self.vgroup, b, kv, d, self.keys.element_size(), p.key_axis)
+    budget = p.budget_tokens(self.seen) * self.token_bytes - self.state_bytes()  # what codes and exact rows may take
+    size = self.bound
     cands = [(k, v) for k, v in widths(p.key_bits, p.value_bits, p.min_bits) if packable(d, k) and packable(d, v)]
     if not cands: raise ValueError(f"head_dim={d} must be a multiple of 8 to pack key_bits={p.key_bits}, value_bits={p.value_bits} codes")
     fits = [(k, v) for k, v in cands if size(n, k, v) <= budget]
     if not fits:
-        raise ValueError(f"budget={p.budget!r} ({budget} bytes per layer): {n} tokens do not fit with residual={p.residual}, "
+        raise ValueError(f"budget={p.budget!r} ({budget} bytes per layer): {n} tokens do not fit with {self.exact_rows()} exact rows, "
                          f"group={p.group} at any width allowed (key_bits={p.key_bits}, value_bits={p.value_bits}, min_bits={p.min_bits}): "
                          f"the smallest takes {size(n, *cands[-1])} bytes")
     self.set_bits(*fits[0])
     # the most tokens the bound admits at those widths (it grows with t, by at least a flag byte a token, so n + budget is past it)
     self.capacity = n - 1 + bisect.bisect_right(range(n, n + budget + 1), budget, key=lambda t: size(t, *fits[0]))
-    self.planned = dict(kbits=fits[0][0], vbits=fits[0][1], tokens=n, budget_bytes=budget, capacity=self.capacity)
+    self.planned = dict(kbits=fits[0][0], vbits=fits[0][1], exact=self.exact_rows(), tokens=n, budget_bytes=budget, capacity=self.capacity)
 
 @patch
 def evict_group(self:SketchQuantLayer):
@@ -157,9 +230,9 @@ def evict_group(self:SketchQuantLayer):
 @patch
 def compress(self:SketchQuantLayer):
     if self.kbits is None: self.plan()
-    p, n = self.policy, self.keys.shape[-2] - self.policy.residual  # rows past the exact tail
+    p, n = self.policy, self.keys.shape[-2] - self.exact_rows()  # exact rows past the plan's
     if p.key_axis == 'channel': QuantLayer.compress(self)
-    elif n > 0 and (self.quantised or p.key_axis == 'token' or n >= p.group): self.flush(n, 0)  # per token: all at once
+    elif n > 0 and (self.quantised or p.key_axis == 'token' or n >= p.group): self.code_rows(n)  # per token: all at once
     # ('centred' waits for `group` rows past the tail before its first flush: the sample of its fixed centre and spread)
     while self.rows > self.capacity and self.quantised: self.evict_group()
 
@@ -170,11 +243,12 @@ def reset(self:SketchQuantLayer):
 
 # %% ../nbs/28_quant.ipynb #241613c8
 KEY_AXES = ('channel', 'token', 'centred')
+LEVELS = ('minmax', 'gaussian')
 
 @register('sketch-quant')
 @dataclass
 class SketchQuant(Method):
-    "Every token kept: a seeded random rotation per layer and KV head, min-max codes, the most recent tokens exact; widths fit the budget."
+    "Every token kept: a seeded random rotation per layer and KV head, min-max or Gaussian codes, the most recent tokens exact; widths fit the budget."
     key_bits: int|None = None # bits per key code, 1-8; None: the plan's choice
     value_bits: int|None = None # bits per value code, 1-8; None: the plan's choice
     min_bits: int = 2 # the narrowest code the plan may choose (1-bit min-max codes lose far more than they save)
@@ -183,6 +257,7 @@ class SketchQuant(Method):
     rotation: str = 'hadamard' # one of ROTATIONS
     key_axis: str = 'channel' # key scales per channel over `group` tokens (KIVI); 'token': per token over `group` channels;
                               # 'centred': per token after a per-channel centre and spread fixed at the first flush
+    levels: str = 'minmax' # 'minmax': a scale and a zero per group; 'gaussian': `lloyd_max` levels, one scale per group
     seed: int = 0 # seed of the rotations (each layer draws its own, one per KV head)
     family: ClassVar[str] = 'ours'
 
@@ -193,5 +268,8 @@ class SketchQuant(Method):
         check_int('min_bits', self.min_bits, lo=1, hi=8); check_int('group', self.group, lo=1); check_int('residual', self.residual, lo=0); check_int('seed', self.seed, lo=0)
         if self.rotation not in ROTATIONS: raise ValueError(f"rotation={self.rotation!r} must be one of {list(ROTATIONS)}")
         if self.key_axis not in KEY_AXES: raise ValueError(f"key_axis={self.key_axis!r} must be one of {list(KEY_AXES)}")
+        if self.levels not in LEVELS: raise ValueError(f"levels={self.levels!r} must be one of {list(LEVELS)}")
+        if self.levels == 'gaussian' and self.key_axis == 'channel':
+            raise ValueError("levels='gaussian' needs per-token key scales: key_axis='channel' must be 'token' or 'centred'")
 
     def new_layer(self, layer_idx): return SketchQuantLayer(self, layer_idx)
