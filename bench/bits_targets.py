@@ -2,7 +2,7 @@
 
 Each config is one run of the grid's tasks (perplexity: 8 spread windows of 2048 tokens, every prediction through the
 cache, against the full cache on the same windows, with a 95% bootstrap interval; passkey: 30 seeded prompts of 4096
-tokens with Wilson intervals), one JSON line in `nbs/results/bits-targets/results.jsonl`; a rerun skips finished
+tokens with Wilson intervals, and multi-key retrieval on 30 more), one JSON line in `nbs/results/bits-targets/results.jsonl`; a rerun skips finished
 configs, so a killed run resumes. The parameters were chosen on the Python reference (bench/quant_tuning.py), never
 here. Budgets are fractions of the float32 cache: 0.0625 is 2 bits per element, 0.09375 is 3, everything counted.
 
@@ -20,6 +20,7 @@ GAUSSIAN = dict(key_axis='centred', residual=8, group=64, levels='gaussian')  # 
 # residual 8: the most exact rows at which keys 3 / values 2 fit 3 bits per element at 2K tokens (planned_bytes)
 PPL = dict(task='ppl', context=2048, windows=8, corpus='wikitext2')
 PASSKEY = dict(task='passkey', context=4096, trials=30)
+MULTIKEY = dict(task='multikey', context=4096, trials=30)  # RULER-style: several keys hidden, one asked for
 CONFIGS = [  # (sizes, method, budget, params)
     (PPL, 'sketch-quant', 0.09375, CENTRED),
     (PPL, 'sketch-quant', 0.0625, CENTRED),
@@ -32,6 +33,10 @@ CONFIGS = [  # (sizes, method, budget, params)
     (PPL, 'sketch-mixed', 0.09375, {}),  # its defaults: Gaussian levels, 8 recent + 8 heavy exact, an upper tier 2 bits wider
     (PPL, 'sketch-mixed', 0.0625, dict(min_bits=1)),
     (PASSKEY, 'sketch-mixed', 0.09375, {}),
+    (PASSKEY, 'sketch-mixed', 0.0625, dict(min_bits=1)),
+    (MULTIKEY, 'full', 1.0, {}),
+    (MULTIKEY, 'sketch-mixed', 0.0625, dict(min_bits=1)),
+    (MULTIKEY, 'sketch-mixed', 0.09375, {}),
 ]
 
 def spec_of(i): # index into CONFIGS

@@ -84,6 +84,7 @@ def attention_scale(module, head_dim:int, scaling=None): # attention module, hea
 class KVLayer(CacheLayerMixin):
     "One layer's exact rows plus the hooks compressing methods override."
     is_sliding, is_compileable, need_weights, need_entropy = False, False, False, False
+    in_order = True  # rows held in position order (the attention analysis reads them so); a tiered layer's are not
 
     def __init__(self, policy=None, layer_idx:int=0): # method config, layer index
         super().__init__()

@@ -218,6 +218,9 @@ def check_run(task:str, method:str, budget=1.0, params=None, # the task, and the
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: it compresses a prompt once, it "
                                               f"cannot stream")
     check_method(method, budget, context, params)
+    if task == 'attention' and not is_press(method) and not make_method(method, budget=budget, context_length=context, **(params or {})).new_layers(1)[0].in_order:
+        raise ValueError(f"method={method!r} holds its rows in tiers, not in position order: the attention analysis cannot tell "
+                         f"which token a row is")
     if corpus is not None: load_corpus(corpus)
     if config is None: return
     sizes = dict(windows=windows, new_tokens=new_tokens, steps=steps)

@@ -23,7 +23,7 @@ UPPER = ('uk', 'uks', 'ukz', 'uv', 'uvs', 'uvz', 'upos') # the upper tier's tens
 
 class SketchMixedLayer(SketchQuantLayer):
     "sketch-quant in tiers by a Count-Min sketch of attention: exact rows, upper codes, lower codes; a row only moves down."
-    need_weights = True
+    need_weights, in_order = True, False  # scored; rows in tiers, not in position order
     uk = uks = ukz = uv = uvs = uvz = upos = ubits = None  # the upper tier (see `UPPER`), and its widths once planned
     upper_cap = 0  # the most upper rows, planned
 

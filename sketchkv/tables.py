@@ -19,7 +19,7 @@ __all__ = ['NOT_RUN', 'NOT_APPLICABLE', 'FIXED_SIZE', 'PPL_CELLS', 'RESULTS_ENV'
            'ranking', 'paired_ratio', 'versus', 'overlap', 'verdicts', 'window_vs_interval', 'results_path', 'frame',
            'load_results', 'grid_runs', 'cost_table', 'sketch_rows', 'attention_summary', 'sketch_extremes',
            'cell_pairs', 'worst_layers', 'best', 'ppl_target', 'passkey_target', 'speed_target', 'speed_line',
-           'stream_target', 'target_table', 'streaming_keep', 'banded_dnll', 'ablation_record']
+           'stream_target', 'target_table', 'bits_target', 'streaming_keep', 'banded_dnll', 'ablation_record']
 
 # %% ../nbs/44_tables.ipynb #16f6fb52
 def select(records, group=None, **where): # records; a group they belong to; field values to match
@@ -308,6 +308,15 @@ def target_table(headline_records, long_records): # the `headline` (or `headline
     rows, tasks = headline(headline_records), {r['task']: r['context'] for r in select(headline_records, 'compare') if r['task'] != 'ppl'}
     return [ppl_target(rows, 0.2, 1.02), ppl_target(rows, 0.1, 1.05), *[passkey_target(rows, task=t, context=n) for t, n in tasks.items()],
             speed_target(long_records), stream_target(long_records)]
+
+# %% ../nbs/44_tables.ipynb #749d877a
+def bits_target(records, bits:float, target:float): # run records; the most bits per element; the most ratio (upper end)
+    "The best perplexity record within `bits` bits per element (lowest upper interval end), and whether that end is <= `target`."
+    ok = [r for r in records if r.get('task') == 'ppl' and 'error' not in r and r.get('ppl_ratio_95ci') and bits_per_element(r) <= bits]
+    best = min(ok, key=lambda r: r['ppl_ratio_95ci'][1], default=None)
+    high = best and best['ppl_ratio_95ci'][1]
+    return dict(target=f'ppl ratio <= {target} at <= {bits:g} bits/el (upper end)', best=best, met=bool(best) and high <= target,
+                short_by=None if best is None else rounded(max(0, high - target), 4))
 
 # %% ../nbs/44_tables.ipynb #98d3e6b8
 def streaming_keep(rows:int, sinks:int=4): # rows a streaming cache holds; its sinks
