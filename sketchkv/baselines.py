@@ -345,10 +345,13 @@ class QuantLayer(KVLayer):
     def flush(self, n:int, offset:int): # rows to move, pad rows before them to complete the first group
         "Move the `n` oldest tail rows to codes."
         q = self.quantised
-        real = self.valid[..., q:q + n] if self.valid is not None else self.keys.new_ones(self.keys.shape[:2] + (n,), dtype=torch.bool)
-        self.append_codes(self.keys[..., :n, :], self.values[..., :n, :], real, offset)
+        self.append_codes(self.keys[..., :n, :], self.values[..., :n, :], self.flags(q, q + n), offset)
         self.keys, self.values = self.keys[..., n:, :].clone(), self.values[..., n:, :].clone()
         if not q: self.offset = offset
+
+    def flags(self, a:int, e:int): # rows a to e of those held, in held order
+        "(b, kv, e - a) bool: which of the rows are tokens (all of them when the batch has no padding)."
+        return self.valid[..., a:e] if self.valid is not None else self.keys.new_ones(self.keys.shape[:2] + (e - a,), dtype=torch.bool)
 
     def append_codes(self, keys, values, real, offset:int=0): # (b, kv, n, d) rows, (b, kv, n) bool, pad rows before them
         "Code `keys` and `values` after the rows held as codes."

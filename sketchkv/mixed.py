@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
-from .core import check_int, tensor_bytes
+from .core import check_int
 from .cache import register
 from .sketch import CountMinSketch
-from .sketch_methods import layer_seed, charged_bytes, tie_ranks
+from .sketch_methods import PositionsMixin, layer_seed, charged_bytes, tie_ranks
 from fastcore.basics import patch
 from .baselines import pack_codes, packable
 from .quant import SketchQuant, SketchQuantLayer
@@ -21,7 +21,7 @@ __all__ = ['UPPER', 'SketchMixedLayer', 'upper_widths', 'SketchMixed']
 # %% ../nbs/29_mixed.ipynb #e50c6e97
 UPPER = ('uk', 'uks', 'ukz', 'uv', 'uvs', 'uvz', 'upos') # the upper tier's tensors: key codes, scales, zeros; values'; positions
 
-class SketchMixedLayer(SketchQuantLayer):
+class SketchMixedLayer(PositionsMixin, SketchQuantLayer):
     "sketch-quant in tiers by a Count-Min sketch of attention: exact rows, upper codes, lower codes; a row only moves down."
     need_weights, in_order = True, False  # scored; rows in tiers, not in position order
     uk = uks = ukz = uv = uvs = uvz = upos = ubits = None  # the upper tier (see `UPPER`), and its widths once planned
@@ -29,11 +29,10 @@ class SketchMixedLayer(SketchQuantLayer):
 
     def lazy_initialization(self, key_states, value_states):
         super().lazy_initialization(key_states, value_states)
-        p, (b, kv), dev = self.policy, key_states.shape[:2], key_states.device
-        self.positions = torch.zeros(b, kv, 0, dtype=torch.int32, device=dev)  # (batch, kv_heads, exact rows): token numbers
-        self.real_seen = torch.zeros(b, 1, 1, dtype=torch.int64, device=dev)   # real tokens numbered so far
+        p, (b, kv) = self.policy, key_states.shape[:2]
+        self.init_positions(key_states)  # positions (batch, kv_heads, exact rows): token numbers
         self.sketch = CountMinSketch(p.width, p.depth, batch_shape=(b, kv), seed=layer_seed(p.seed, self.layer_idx),
-                                     device=dev)  # table (batch, kv_heads, depth, width): attention mass by position
+                                     device=key_states.device)  # table (batch, kv_heads, depth, width): attention mass by position
 
     @property
     def upper_rows(self): return 0 if self.uk is None else self.uk.shape[-2] # rows held as upper codes
@@ -54,18 +53,11 @@ class SketchMixedLayer(SketchQuantLayer):
     def state_bytes(self): # no arguments
         "Bytes beside the lower codes and exact rows, at their most: the sketch (its hashes charged to every batch row), "
         "the exact rows' positions, what the upper tier adds."
-        b, kv = self.keys.shape[:2]
         most = self.exact_rows() + self.policy.group  # exact rows before a flush: the plan's bound holds fewer
         upper = self.upper_cap * self.upper_row_bytes() if self.upper_cap else 0
-        return charged_bytes(self.sketch) + most * b * kv * self.positions.element_size() + tensor_bytes(self.real_seen) + upper
+        return charged_bytes(self.sketch) + self.position_bytes(most) + upper
 
-    def sync_positions(self): # no arguments
-        "Number the exact rows added since the last call by real tokens seen (a padding row takes its predecessor's number)."
-        n = self.keys.shape[-2] - self.positions.shape[-1]
-        if n <= 0: return
-        real = self.keys.new_ones(*self.keys.shape[:2], n, dtype=torch.long) if self.valid is None else self.valid[..., -n:].long()
-        self.positions = torch.cat([self.positions, (self.real_seen + real.cumsum(-1) - 1).int()], -1)
-        self.real_seen = self.real_seen + real[:, :1].sum(-1, keepdim=True)
+    def numbered(self): return self.keys.shape[-2] # only the exact rows carry positions here (and the upper ones, in `upos`)
 
     def observe(self, mass, query): # the call's AttentionMass, queries
         self.sync_positions()
@@ -73,15 +65,14 @@ class SketchMixedLayer(SketchQuantLayer):
         ids = self.positions if self.upos is None else torch.cat([self.upos, self.positions], -1)
         self.sketch.update(ids.long(), mass.received[..., q:q + ids.shape[-1]])
 
-    def _order(self, ids, valid, n:int, pinned:int=0): # (b, kv, m) positions, (b, kv, m) bool or None; rows to move; newest kept
+    def _order(self, ids, real, n:int, pinned:int=0): # (b, kv, m) positions and which rows are tokens; rows to move; newest kept
         "(b, kv, m): the `n` lightest rows by the sketch first (padding first of all), then the rest; the newest `pinned` last."
         m = ids.shape[-1] - pinned
         score = tie_ranks(self.sketch.query(ids[..., :m].long()))  # distinct; ties: the later row is heavier
-        if valid is not None: score = score.masked_fill(~valid[..., :m], float('-inf'))
+        score = score.masked_fill(~real[..., :m], float('-inf'))
         cold, warm = score.topk(n, -1, largest=False).indices.sort(-1).values, score.topk(m - n, -1).indices.sort(-1).values
         return torch.cat([cold, warm, torch.arange(m, m + pinned, device=ids.device).expand(*ids.shape[:2], -1)], -1)
 
-    def _valid(self, a:int, e:int): return None if self.valid is None else self.valid[..., a:e] # flags of rows a to e
     def _permute_valid(self, a:int, order): # first row of a section, its (b, kv, rows) permutation
         if self.valid is not None:
             e = a + order.shape[-1]
@@ -91,13 +82,12 @@ class SketchMixedLayer(SketchQuantLayer):
         "Move the `n` lightest exact rows (of all but the `residual` most recent) to codes: upper codes if the plan has room."
         self.sync_positions()
         c = self.coded
-        order = self._order(self.positions, self._valid(c, c + self.keys.shape[-2]), n, self.policy.residual)
+        order = self._order(self.positions, self.flags(c, c + self.keys.shape[-2]), n, self.policy.residual)
         idx = order[..., None].expand(-1, -1, -1, self.keys.shape[-1])
         self.keys, self.values, self.positions = self.keys.gather(2, idx), self.values.gather(2, idx), self.positions.gather(2, order)
         self._permute_valid(c, order)
-        k, v, pos, real = self.keys[..., :n, :], self.values[..., :n, :], self.positions[..., :n].clone(), self._valid(c, c + n)
+        k, v, pos, real = self.keys[..., :n, :], self.values[..., :n, :], self.positions[..., :n].clone(), self.flags(c, c + n)
         self.keys, self.values, self.positions = self.keys[..., n:, :].clone(), self.values[..., n:, :].clone(), self.positions[..., n:].clone()
-        real = k.new_ones(k.shape[:3], dtype=torch.bool) if real is None else real
         if not self.upper_cap: return self.append_codes(k, v, real)  # straight to the lower codes (the sections meet there)
         self.append_upper(k, v, pos, real)
         if self.upper_rows > self.upper_cap: self.demote(self.upper_rows - self.upper_cap)
@@ -113,7 +103,7 @@ class SketchMixedLayer(SketchQuantLayer):
     def demote(self, m:int): # upper rows to move down
         "Move the `m` lightest upper rows to the lower codes, re-encoded from their upper codes."
         q, u = self.quantised, self.upper_rows
-        order = self._order(self.upos, self._valid(q, q + u), m)
+        order = self._order(self.upos, self.flags(q, q + u), m)
         for name in UPPER:
             t = getattr(self, name)
             setattr(self, name, t.gather(2, order if t.dim() == 3 else order[..., None].expand(-1, -1, -1, t.shape[-1])))
@@ -122,8 +112,7 @@ class SketchMixedLayer(SketchQuantLayer):
         k, v = self.keys.new_empty(b, kv, m, d), self.values.new_empty(b, kv, m, d)
         self.decode_keys(k, (self.uk[:, :, :m], self.uks[:, :, :m], self.ukz[:, :, :m], self.ubits[0]))
         self.decode_values(v, (self.uv[:, :, :m], self.uvs[:, :, :m], self.uvz[:, :, :m], self.ubits[1]))
-        real = self._valid(q, q + m)
-        self.append_codes(k, v, k.new_ones(k.shape[:3], dtype=torch.bool) if real is None else real)
+        self.append_codes(k, v, self.flags(q, q + m))
         for name in UPPER: setattr(self, name, getattr(self, name)[:, :, m:].clone())  # a view would hold them all
 
     def drop_newest(self, n:int):

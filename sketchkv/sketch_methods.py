@@ -24,9 +24,10 @@ class PositionsMixin:
         self.positions = torch.zeros(b, kv, 0, dtype=torch.int32, device=dev)  # (batch, kv_heads, rows)
         self.real_seen = torch.zeros(b, 1, 1, dtype=torch.int64, device=dev)   # (batch, 1, 1): real tokens seen
 
+    def numbered(self): return self.rows # rows that carry a position: every row held (a tiered layer: its exact rows)
     def sync_positions(self): # no arguments
         "Number the rows added since the last call; a padding row gets its predecessor's number (it is never used)."
-        n = self.rows - self.positions.shape[-1]
+        n = self.numbered() - self.positions.shape[-1]
         if n == 0: return
         if self.valid is None: real = self.keys.new_ones(*self.keys.shape[:2], n, dtype=torch.long)  # (batch, kv_heads, n)
         else: real = self.valid[..., -n:].long()
