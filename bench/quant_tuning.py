@@ -50,6 +50,20 @@ CONFIGS = [  # (method, budget, params)
     ('sketch-mixed', 1.0, dict(key_bits=2, value_bits=2, residual=8, heavy=8, lift=0)),
     ('sketch-mixed', 1.0, dict(key_bits=3, value_bits=2, residual=4, heavy=4, lift=0)),
     ('sketch-mixed', 1.0, dict(key_bits=2, value_bits=1, residual=4, heavy=4, lift=0)),
+    # sketch-mixed at the bit budgets, ranking rows by their total attention or by its mean over the queries since
+    # each row came (a total favours old rows, which every later query could attend to); a wider upper tier
+    ('sketch-mixed', 0.09375, {}),
+    ('sketch-mixed', 0.09375, dict(rank='mean')),
+    ('sketch-mixed', 0.0625, dict(min_bits=1)),
+    ('sketch-mixed', 0.0625, dict(min_bits=1, rank='mean')),
+    ('sketch-mixed', 1.0, dict(key_bits=3, value_bits=2, residual=8, heavy=8, lift=0, rank='mean')),
+    ('sketch-mixed', 0.09375, dict(lift=4)),
+    # transformers' QuantizedCache at 2 bits, 32 recent rows exact (3.5 bits per element at 2K tokens)
+    ('hf-quanto-int2', 1.0, dict(residual_length=32)),
+    ('hf-hqq-int2', 1.0, dict(residual_length=32)),
+    ('hf-quanto-int4', 1.0, {}),
+    ('hf-quanto-int2', 1.0, dict(residual_length=32, axis_key=-1)),  # keys' scales per channel over groups of tokens (KIVI)
+    ('hf-hqq-int2', 1.0, dict(residual_length=32, axis_key=1, axis_value=1)),  # HQQ's groups of each row's channels (axis 0: strided)
 ]
 
 def main():

@@ -240,7 +240,7 @@ def _run_parser(sub, name:str, help:str, context:int): # subparsers, task, help 
     "A subparser for one measurement."
     p = sub.add_parser(name, help=help, parents=[_common(True)])
     p.add_argument('--model', default=EMBEDDED, help='model name (default: the embedded SmolLM2-135M), Hub id or folder')
-    p.add_argument('--method', action='append', help='a registry method (sketchkv methods) or a kvpress press (kvpress-snapkv, ...); '
+    p.add_argument('--method', action='append', help='a registry method (sketchkv methods), a kvpress press (kvpress-snapkv, ...) or a QuantizedCache (hf-quanto-int2, ...); '
                    'repeat it to measure several in one run, one record each (default: full)')
     fixed = ', '.join(m['name'] for m in methods() if fixed_budget(m['name']))
     p.add_argument('--budget', default=None, help=f'fraction of the full cache, or tokens (default 0.2; 1.0 for {fixed})')

@@ -17,8 +17,9 @@ from .attention import CHUNK
 
 # %% auto #0
 __all__ = ['TINY_MODELS', 'ANSWER_TOKENS', 'TASK_NAMES', 'set_quiet', 'progress', 'ProgressMemory', 'check_device', 'get_model',
-           'is_press', 'check_method', 'cache_fn', 'fixed_budget', 'config_of', 'model_positions', 'check_positions',
-           'available_bytes', 'run_bytes', 'check_memory', 'check_run', 'model_checks', 'windows_of', 'rounded']
+           'is_press', 'is_hf_quantized', 'check_method', 'cache_fn', 'fixed_budget', 'config_of', 'model_positions',
+           'check_positions', 'available_bytes', 'run_bytes', 'check_memory', 'check_run', 'model_checks', 'windows_of',
+           'rounded']
 
 # %% ../nbs/40_experiments.ipynb #eb8b9c5e
 _QUIET = False
@@ -72,24 +73,35 @@ def _presses():
 
 def is_press(name:str): return name in _presses().press_names() # a cache name
 
+def _hfquant():
+    "The QuantizedCache notebook's module (nbs/46_hfquant, imported here: it comes after this one)."
+    import sketchkv.hfquant as q
+    return q
+
+def is_hf_quantized(name:str): return name in _hfquant().quantized_names() # a cache name: transformers' QuantizedCache
+
 def check_method(method:str, budget=1.0, context=None, params=None): # name, budget, context length, method parameters
     "Raise a `ValueError` naming the argument unless `method` takes these arguments."
     if clash := sorted({'budget', 'context_length'} & set(params or {})):
         raise ValueError(f"params={params!r} repeats {clash}: give them as the run's budget and context")
     if is_press(method): return _presses().check_press(method, budget, params)
+    if is_hf_quantized(method): return _hfquant().check_quantized(method, budget, params)
     names = [m['name'] for m in methods()]
     if method not in names:
-        raise ValueError(f"method={method!r} is unknown; choose one of {names} or a kvpress press {_presses().press_names()}")
+        raise ValueError(f"method={method!r} is unknown; choose one of {names}, a kvpress press {_presses().press_names()} "
+                         f"or a QuantizedCache {_hfquant().quantized_names()}")
     make_method(method, budget=budget, context_length=context, **(params or {}))
 
 def cache_fn(model, method:str, budget=1.0, context=None, params=None): # model, name, budget, context length, parameters
     "A function of no arguments making a fresh cache of `method` for `model`."
     check_method(method, budget, context, params)
     if is_press(method): return _presses().press_cache_fn(model, method, ratio=1 - budget)
+    if is_hf_quantized(method): return _hfquant().quantized_cache_fn(model, method, params)
     return lambda: make_cache(model, method, budget=budget, context_length=context, **(params or {}))
 
 def fixed_budget(method:str): # a cache name
     "Whether `method` only takes `budget=1.0` (the full cache, and the quantised caches whose size is set by their bits)."
+    if is_hf_quantized(method): return True
     if method not in [m['name'] for m in methods()]: return False
     try: make_method(method, budget=0.5)
     except ValueError: return True
@@ -160,6 +172,7 @@ _PREFILL = {'ppl': lambda m, c: 1, 'passkey': lambda m, c: c, 'multikey': lambda
 def _scored(method:str, budget, context, params): # a checked cache name and its arguments
     "Whether `method` materialises attention weights at prefill."
     if is_press(method): return _presses().PRESSES[method][1]
+    if is_hf_quantized(method): return False
     return make_method(method, budget=budget, context_length=context, **(params or {})).new_layers(1)[0].need_weights
 
 def run_bytes(task:str, method:str, budget, params, config, # the task, the cache, the model's config
@@ -213,12 +226,14 @@ def check_run(task:str, method:str, budget=1.0, params=None, # the task, and the
         check_int('steps', steps, lo=1)
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: the attention analysis needs a "
                                               f"sketchkv cache (its layers' hooks)")
+        if is_hf_quantized(method): raise ValueError(f"method={method!r} is transformers' QuantizedCache: the attention analysis "
+                                                     f"needs a sketchkv cache (its layers' hooks)")
     if task == 'stream':
         check_int('segment', segment, lo=1, hi=context)
         if is_press(method): raise ValueError(f"method={method!r} is a kvpress press: it compresses a prompt once, it "
                                               f"cannot stream")
     check_method(method, budget, context, params)
-    if task == 'attention' and not is_press(method) and not make_method(method, budget=budget, context_length=context, **(params or {})).new_layers(1)[0].in_order:
+    if task == 'attention' and not is_press(method) and not is_hf_quantized(method) and not make_method(method, budget=budget, context_length=context, **(params or {})).new_layers(1)[0].in_order:
         raise ValueError(f"method={method!r} holds its rows in tiers, not in position order: the attention analysis cannot tell "
                          f"which token a row is")
     if corpus is not None: load_corpus(corpus)

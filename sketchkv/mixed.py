@@ -16,7 +16,7 @@ from .baselines import pack_codes, packable
 from .quant import SketchQuant, SketchQuantLayer
 
 # %% auto #0
-__all__ = ['UPPER', 'SketchMixedLayer', 'upper_widths', 'SketchMixed']
+__all__ = ['UPPER', 'RANKS', 'SketchMixedLayer', 'upper_widths', 'SketchMixed']
 
 # %% ../nbs/29_mixed.ipynb #e50c6e97
 UPPER = ('uk', 'uks', 'ukz', 'uv', 'uvs', 'uvz', 'upos') # the upper tier's tensors: key codes, scales, zeros; values'; positions
@@ -68,7 +68,9 @@ class SketchMixedLayer(PositionsMixin, SketchQuantLayer):
     def _order(self, ids, real, n:int, pinned:int=0): # (b, kv, m) positions and which rows are tokens; rows to move; newest kept
         "(b, kv, m): the `n` lightest rows by the sketch first (padding first of all), then the rest; the newest `pinned` last."
         m = ids.shape[-1] - pinned
-        score = tie_ranks(self.sketch.query(ids[..., :m].long()))  # distinct; ties: the later row is heavier
+        score = self.sketch.query(ids[..., :m].long())
+        if self.policy.rank == 'mean': score = score / (self.real_seen - ids[..., :m]).clamp_min(1)  # per query that saw it
+        score = tie_ranks(score)  # distinct; ties: the later row is heavier
         score = score.masked_fill(~real[..., :m], float('-inf'))
         cold, warm = score.topk(n, -1, largest=False).indices.sort(-1).values, score.topk(m - n, -1).indices.sort(-1).values
         return torch.cat([cold, warm, torch.arange(m, m + pinned, device=ids.device).expand(*ids.shape[:2], -1)], -1)
@@ -153,6 +155,8 @@ def plan(self:SketchMixedLayer):
 
 
 # %% ../nbs/29_mixed.ipynb #0e891b85
+RANKS = ('total', 'mean')
+
 @register('sketch-mixed')
 @dataclass
 class SketchMixed(SketchQuant):
@@ -163,6 +167,7 @@ class SketchMixed(SketchQuant):
     levels: str = 'gaussian' # one of LEVELS
     heavy: int = 8 # rows beside the recent ones kept exact: the heaviest hitters by the sketch
     lift: int = 2 # bits the upper tier's codes add to the planned widths (0: no upper tier)
+    rank: str = 'total' # rows' importance: 'total' attention the sketch holds, or 'mean': that over the queries since the row came
     width: int = 64 # counters per sketch row (per layer and KV head)
     depth: int = 2 # sketch rows, each with its own hash; the estimate is their minimum
 
@@ -172,5 +177,6 @@ class SketchMixed(SketchQuant):
             raise ValueError("key_axis='channel' codes keys in groups of consecutive tokens, so a row cannot move on its own: "
                              "key_axis must be 'token' or 'centred'")
         check_int('heavy', self.heavy, lo=0); check_int('lift', self.lift, lo=0, hi=7); check_int('width', self.width, lo=1); check_int('depth', self.depth, lo=1, hi=64)
+        if self.rank not in RANKS: raise ValueError(f"rank={self.rank!r} must be one of {list(RANKS)}")
 
     def new_layer(self, layer_idx): return SketchMixedLayer(self, layer_idx)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import Normalize
 from matplotlib.ticker import NullFormatter
 from .cache import methods
-from .experiments import _presses, is_press
+from .experiments import _presses, is_press, _hfquant, is_hf_quantized
 from .grid import sketch_width
 from .tables import headline, bits_per_element, markdown_table, select
 
@@ -27,10 +27,11 @@ def _by_method(rs, x, y): # records, x and y functions
     return {m: sorted(v) for m, v in sorted(out.items())}
 
 def _style(method:str): # a cache name
-    "The same colour for a method in every plot (tab20 over every registered name and press); presses dotted."
-    names = sorted([m['name'] for m in methods()] + _presses().press_names())
+    "The same colour for a method in every plot (tab20 over every registered name, press and QuantizedCache); presses dotted, QuantizedCache dashed."
+    names = sorted([m['name'] for m in methods()] + _presses().press_names() + _hfquant().quantized_names())
     color = plt.get_cmap('tab20').colors[names.index(method) % 20] if method in names else 'k'
-    return dict(color=color, ls=':' if is_press(method) else '-', marker='s' if is_press(method) else 'o')
+    peer = ':' if is_press(method) else '--' if is_hf_quantized(method) else '-'
+    return dict(color=color, ls=peer, marker={':': 's', '--': '^'}.get(peer, 'o'))
 
 def _lines(ax, series, xlabel, ylabel, title, logx=False):
     for m, pts in series.items(): ax.plot(*zip(*pts), ms=4, label=m, **_style(m))

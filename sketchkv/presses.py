@@ -10,7 +10,8 @@ from transformers import DynamicCache
 from .core import check_range, tensor_bytes
 
 # %% auto #0
-__all__ = ['PRESSES', 'MISSING', 'press_names', 'kvpress_available', 'check_press', 'make_press', 'PressCache', 'press_cache_fn']
+__all__ = ['PRESSES', 'MISSING', 'press_names', 'kvpress_available', 'check_press', 'make_press', 'SeenMixin', 'PressCache',
+           'press_cache_fn']
 
 # %% ../nbs/41_kvpress.ipynb #4a9ec51c
 PRESSES = { # our name: (kvpress class, reads attention weights, so needs eager attention)
@@ -49,7 +50,15 @@ def make_press(name:str, ratio:float): # our press name, fraction of the prompt 
     return getattr(_kvpress(), PRESSES[name][0])(compression_ratio=ratio)
 
 # %% ../nbs/41_kvpress.ipynb #0676c56a
-class PressCache(DynamicCache):
+class SeenMixin:
+    "For a transformers `Cache`: count the tokens seen and one token's bytes per layer, so it reports `full_memory_bytes`."
+    def count(self, key_states, value_states, layer_idx:int): # what `update` got
+        "Count the tokens of layer 0's update, and each layer's bytes per token at its first."
+        if layer_idx == 0: self.seen += key_states.shape[-2]
+        if layer_idx == len(self.token_bytes): self.token_bytes.append(tensor_bytes(key_states[..., :1, :], value_states[..., :1, :]))
+    def full_memory_bytes(self): return self.seen * sum(self.token_bytes) # what a DynamicCache would hold
+
+class PressCache(SeenMixin, DynamicCache):
     "A `DynamicCache` that its kvpress press compresses at prefill, counting the tokens it has seen."
     def __init__(self, press, config, eager:bool=False): # a kvpress press, the model config, needs eager attention
         super().__init__(config=config)
@@ -57,8 +66,7 @@ class PressCache(DynamicCache):
 
     def update(self, key_states, value_states, layer_idx, cache_kwargs=None):
         "Count the tokens seen, then store as `DynamicCache` does."
-        if layer_idx == 0: self.seen += key_states.shape[-2]
-        if layer_idx == len(self.token_bytes): self.token_bytes.append(tensor_bytes(key_states[..., :1, :], value_states[..., :1, :]))
+        self.count(key_states, value_states, layer_idx)
         return super().update(key_states, value_states, layer_idx, cache_kwargs)
 
     @contextmanager
@@ -71,7 +79,6 @@ class PressCache(DynamicCache):
         finally: model.set_attn_implementation(before)
 
     def memory_bytes(self): return tensor_bytes([(l.keys, l.values) for l in self.layers if l.is_initialized])
-    def full_memory_bytes(self): return self.seen * sum(self.token_bytes)
     def rows(self): return [l.keys.shape[-2] if l.is_initialized else 0 for l in self.layers]
 
 # %% ../nbs/41_kvpress.ipynb #8ec313cd

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, statistics, time
 from functools import partial
 import torch
-from .cache import make_cache, attended_layer
+from .cache import make_cache, attended_layer, SketchKVCache
 from .baselines import next_positions
 from .decode import decode, feed
 from .metrics import (MemoryTracker, LatencyTracker, stream_logits, perplexity, greedy_generate, full_reference,
@@ -114,6 +114,9 @@ def _replay_press(model, cache, record): # a model, a fresh PressCache, `record_
 def replay(cache, record, model=None): # a fresh cache, `record_prefill` of the prompt, the model (for a press's cache)
     "Give `cache` the recorded prefill, layer by layer, as its own prefill would; `NotReplayable` where it would differ."
     if isinstance(cache, PressCache): return _replay_press(model, cache, record)
+    if not isinstance(cache, SketchKVCache): # a plain transformers cache (`HFQuantizedCache`): its prefill is one update a layer
+        for i, r in enumerate(record): cache.update(r['k'], r['v'], i, r['kwargs'])
+        return cache
     for i, r in enumerate(record):
         keys, _ = cache.update(r['k'], r['v'], i, r['kwargs'])
         layer = attended_layer(keys)  # takes the hand-over, as the attention call would
