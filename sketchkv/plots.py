@@ -106,7 +106,8 @@ def plot_quality(records): # run records
     handles = {l: h for ax in axs[0] for h, l in zip(*ax.get_legend_handles_labels())}  # every method, once
     labels = sorted(handles, key=lambda l: (l != 'Pareto front', is_press(l), l))  # the front, our caches, the presses
     axs[0, -1].legend([handles[l] for l in labels], labels, fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
-    fig.suptitle('quality against memory (dotted, squares: kvpress presses, which compress the prompt only; ringed: the Pareto front)', fontsize=10)
+    fig.suptitle('quality against memory (dotted, squares: kvpress presses, which compress the prompt only; dashed, triangles: '
+                 "transformers' QuantizedCache; ringed: the Pareto front)", fontsize=10)
     fig.tight_layout(); return fig
 
 # %% ../nbs/45_plots.ipynb #0505ae89

@@ -93,8 +93,8 @@ METHOD_TABLE = {
                   dict(key_axis='centred', levels='gaussian', group=4))),  # group 4: its cheaper scales still overflow the squeeze
     'sketch-mixed': Row(dict(budget=1.0, context_length=512, residual=128, group=8, width=8, depth=1), dict(budget=20, context_length=32, group=4, residual=4, heavy=4, width=16),
         (*_BUDGET, *_SEED, *_QUANT, (dict(heavy=-1), 'heavy'), (dict(width=0), 'width'), (dict(depth=0), 'depth'),
-         (dict(key_axis='channel'), 'key_axis'), (dict(levels='lloyd'), 'levels')),
-        variants=(dict(), dict(key_axis='token', levels='minmax'))),
+         (dict(key_axis='channel'), 'key_axis'), (dict(levels='lloyd'), 'levels'), (dict(rank='max'), 'rank')),
+        variants=(dict(), dict(key_axis='token', levels='minmax', rank='mean'))),
     'adaptive': Row(dict(budget=128, power=2), dict(budget=24), (*_BUDGET, *_RECENT, (dict(power=-1), 'power'),
         (dict(power=9), 'power'), (dict(power='x'), 'power'), (dict(floor=0), 'floor'), (dict(floor=1.5), 'floor'),
         (dict(floor=True), 'floor')), pooled=True),
